@@ -1,0 +1,257 @@
+"""The French text pipeline, as small Whoosh filters.
+
+One chain serves indexing and queries, so a query typed without accents gives
+the same terms as the accented one::
+
+    >>> [t.text for t in FRENCH("L’innovation des réseaux ferrés à Saint-Étienne")]
+    ['innov', 'reseau', 'ferr', 'saintetien', 'saint', 'etien']
+    >>> [t.text for t in FRENCH("l'innovation des reseaux ferres a saint etienne")]
+    ['innov', 'reseau', 'ferr', 'saint', 'etien']
+
+Order matters: Unicode normalisation and apostrophes first, then lower case,
+elision (l' d' qu' ...), hyphenated words (kept whole and as parts), stop words,
+accent and ligature folding, and only then stemming: the Snowball stemmer
+treats ``données`` and ``donnees`` differently, so it must only see folded text.
+
+Whoosh pickles the schema with its analyzers into the index: every filter here
+is a module-level class, and ``ANALYSIS_VERSION`` must change whenever the
+terms produced change (the index then asks for a rebuild).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import Stemmer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+
+from searchkit.textnorm import APOSTROPHES, fold
+
+ANALYSIS_VERSION = 3
+
+# words, with inner apostrophes and hyphens; combining accents belong to words;
+# decimal numbers such as 3,14 or 1.5 stay whole
+TOKEN_PATTERN = (
+    r"\d+(?:[.,]\d+)+"
+    r"|[\w\u0300-\u036f]+(?:['’ʼ‘\-‐‑][\w\u0300-\u036f]+)*"
+)
+
+ELISIONS = frozenset(
+    "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
+)
+# words whose apostrophe is part of the word
+KEEP_WHOLE = frozenset({"aujourd'hui", "prud'homme", "prud'hommes", "presqu'île", "presqu'ile"})
+
+# French stop words (Snowball's list, folded), plus a few very common verbs forms
+STOP_WORDS = frozenset(
+    fold(w)
+    for w in """
+au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma
+mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se
+ses son sur ta te tes toi ton tu un une vos votre vous c d j l à m n s t y été
+étée étées étés étant étante étants étantes suis es est sommes êtes sont serai
+seras sera serons serez seront serais serait serions seriez seraient étais était
+étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez soient
+fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue
+eues eus ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait
+aurions auriez auraient avais avait avions aviez avaient eut eûmes eûtes eurent
+aie aies ait ayons ayez aient eusse eusses eût eussions eussiez eussent ceci
+cela celà cet cette ici ils les leurs quel quels quelle quelles sans soi
+""".split()
+)
+
+
+class NormalizeFilter(Filter):
+    """NFKC (ligatures such as ﬁ, full-width letters) and one apostrophe."""
+
+    _apostrophes = str.maketrans({c: "'" for c in APOSTROPHES})
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if not text.isascii():
+                text = unicodedata.normalize("NFKC", text).translate(self._apostrophes)
+                t.text = text
+            yield t
+
+
+class ElisionFilter(Filter):
+    """``l'innovation`` -> ``innovation``, ``qu'est-ce`` -> ``est-ce``.
+
+    Words such as ``aujourd'hui`` are kept whole (without the apostrophe);
+    an apostrophe after something that is not an elision is dropped
+    (``o'neil`` -> ``oneil``).
+    """
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if "'" in text:
+                if text in KEEP_WHOLE:
+                    text = text.replace("'", "")
+                else:
+                    parts = text.split("'")
+                    cut = 0
+                    while cut < len(parts) - 1 and parts[cut] in ELISIONS:
+                        if t.chars:
+                            t.startchar += len(parts[cut]) + 1
+                        cut += 1
+                    text = "".join(parts[cut:])
+                t.text = text
+            yield t
+
+
+class HyphenFilter(Filter):
+    """Hyphenated words indexed as parts and whole: ``saint-étienne`` gives
+    ``saint``, ``étienne`` at consecutive positions and ``saintétienne`` at the
+    first part's position.  Parts that are stop words are dropped.
+    """
+
+    def __init__(self, stoplist=STOP_WORDS, whole=True):
+        self.stoplist = stoplist
+        self.whole = whole
+
+    def __call__(self, tokens):
+        shift = 0
+        stoplist = self.stoplist
+        for t in tokens:
+            if t.positions:
+                t.pos += shift
+            text = t.text
+            if "-" not in text and "‐" not in text and "‑" not in text:
+                yield t
+                continue
+            parts = [p for p in re.split("[-‐‑]", text) if p]
+            kept = [p for p in parts if fold(p) not in stoplist]
+            if not kept:
+                shift -= 1
+                continue
+            pos = t.pos if t.positions else 0
+            start = t.startchar if t.chars else 0
+            if self.whole and len(kept) > 1:
+                t.text = "".join(kept)
+                yield t
+            offset = 0
+            for i, part in enumerate(kept):
+                if t.chars:
+                    offset = text.find(part, offset)
+                    t.startchar = start + offset
+                    t.endchar = t.startchar + len(part)
+                    offset += len(part)
+                if t.positions:
+                    t.pos = pos + i
+                t.text = part
+                yield t
+            shift += len(kept) - 1
+
+
+class StopFilter(Filter):
+    """Drop French stop words (compared folded) and renumber positions."""
+
+    def __init__(self, stoplist=STOP_WORDS):
+        self.stoplist = stoplist
+
+    def __call__(self, tokens):
+        stoplist = self.stoplist
+        removed = 0
+        for t in tokens:
+            if fold(t.text) in stoplist and t.removestops:
+                removed += 1
+                continue
+            if t.positions:
+                t.pos -= removed
+            yield t
+
+
+class FoldFilter(Filter):
+    """Accents off, ligatures expanded: ``cœur`` -> ``coeur``, ``École`` -> ``ecole``."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+class FrenchStemFilter(Filter):
+    """Snowball French (PyStemmer, C) on folded words, with a cache.
+
+    Snowball leaves plurals of short words alone (``velos``); a final ``s``
+    or ``x`` the stemmer kept is removed so that ``velos`` meets ``velo``.
+    Numbers and words with digits are never stemmed.
+    """
+
+    _stemmer = None
+    _cache: dict[str, str] = {}
+
+    def __getstate__(self):  # the C stemmer cannot be pickled into the index
+        return {}
+
+    def __setstate__(self, state):
+        pass
+
+    def stem(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if FrenchStemFilter._stemmer is None:
+            FrenchStemFilter._stemmer = Stemmer.Stemmer("french")
+        if any(c.isdigit() for c in word) or len(word) < 3:
+            stem = word
+        else:
+            stem = self._stemmer.stemWord(word)
+            if stem == word and len(word) > 3 and word[-1] in "sx" and word[-2] != "s":
+                stem = word[:-1]
+        if len(self._cache) > 500_000:
+            self._cache.clear()
+        self._cache[word] = stem
+        return stem
+
+    def __call__(self, tokens):
+        stem = self.stem
+        for t in tokens:
+            t.text = stem(t.text)
+            yield t
+
+
+def _tokenizer():
+    return RegexTokenizer(TOKEN_PATTERN)
+
+
+# folded and stemmed: what most fields are searched with
+FRENCH = (
+    _tokenizer()
+    | NormalizeFilter()
+    | LowercaseFilter()
+    | ElisionFilter()
+    | StopFilter()
+    | HyphenFilter()
+    | FoldFilter()
+    | FrenchStemFilter()
+)
+
+# as typed, only lower-cased and elided: exact matches rank first
+EXACT = (
+    _tokenizer()
+    | NormalizeFilter()
+    | LowercaseFilter()
+    | ElisionFilter()
+    | StopFilter()
+    | HyphenFilter()
+)
+
+# folded, not stemmed: prefixes (``accessib``) and typos are matched against it
+FOLDED = (
+    _tokenizer()
+    | NormalizeFilter()
+    | LowercaseFilter()
+    | ElisionFilter()
+    | StopFilter()
+    | HyphenFilter()
+    | FoldFilter()
+)
+
+
+def terms(analyzer, text: str) -> list[str]:
+    """The terms ``analyzer`` makes of ``text``, in order."""
+    return [t.text for t in analyzer(text)]

@@ -1,0 +1,274 @@
+"""The command line: ``searchkit index | query | check | watch | tui``.
+
+Renders what the core returns and turns domain errors into one line on stderr.
+Exit status: 0 something matched (or the work is done), 1 nothing matched,
+2 usage error, missing or unreadable index, or any other error.
+Textual is imported only by the command that opens the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from searchkit import __version__
+from searchkit.config import settings
+from searchkit.errors import SearchkitError
+from searchkit.messages import t
+from searchkit.model import IndexReport, Problem, Results
+
+EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
+FACET_NAMES = ("type", "tag", "publisher", "licence", "format")
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def warn(problem: Problem) -> None:
+    _err(f"{t('cli.warning')}: {problem}")
+
+
+def fail(exc: SearchkitError) -> "NoReturn":  # noqa: F821
+    _err(f"{t('cli.error')}: {exc.message}")
+    sys.exit(exc.exit_code)
+
+
+class DefaultGroup(click.Group):
+    """``searchkit`` alone opens the terminal app."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
+            args = ["tui", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchkit")
+def main() -> None:
+    """Recherche plein texte dans des notes Markdown et des catalogues de données ouvertes.
+
+    Full-text search for French Markdown notes and open-data catalogues.
+    Without a command, opens the terminal app.
+    """
+
+
+index_option = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                             help="Index folder (default ./index, or $SEARCHKIT_INDEX).")
+
+
+def _progress_bar():
+    """A progress callback drawing a bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(t("index.progress")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   transient=True, console=None)
+    state = {"task": None}
+
+    def callback(done: int, total: int, path: str) -> None:
+        if total < 20:
+            return
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task("index", total=total)
+        bar.update(state["task"], completed=done)
+
+    return callback, bar
+
+
+def report_line(report: IndexReport) -> str:
+    line = t("index.summary", added=report.added, updated=report.updated, removed=report.removed,
+             moved=report.moved, unchanged=report.unchanged, problems=len(report.problems),
+             records=report.records, seconds=report.seconds)
+    if report.duplicates:
+        line += "\n" + t("index.duplicates", n=report.duplicates)
+    return line
+
+
+def run_index(index_dir, sources, rebuild=False, follow_links=False, quiet=False) -> IndexReport:
+    from searchkit.index import update_index
+
+    cfg = settings(index_dir, sources)
+    callback, bar = (None, None) if quiet else _progress_bar()
+    try:
+        report = update_index(cfg.index, cfg.sources, rebuild=rebuild, follow_links=follow_links, progress=callback)
+    finally:
+        if bar is not None:
+            bar.stop()
+    return report
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start afresh instead of updating what changed.")
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the sources.")
+@click.option("-q", "--quiet", is_flag=True, help="Print warnings and errors only.")
+def index_cmd(paths, index_dir, rebuild, follow_links, quiet):
+    """Build or update the index from notes folders and catalogue files (default ./notes).
+
+    Only files whose content changed are read again; deleted files leave the
+    index.  Prints what was added, updated, removed, moved and unchanged.
+    """
+    try:
+        report = run_index(index_dir, paths, rebuild, follow_links, quiet)
+    except SearchkitError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        _err(t("cli.interrupted"))
+        sys.exit(130)
+    for problem in report.problems:
+        warn(problem)
+    if not quiet:
+        click.echo(report_line(report))
+
+
+def _parse_facets(pairs, **named) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for name, values in named.items():
+        if values:
+            filters.setdefault(name, []).extend(values)
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.UsageError(t("query.bad_facet", value=pair))
+        key, value = pair.split("=", 1)
+        key = key.strip().lower()
+        key = {"tags": "tag", "types": "type", "formats": "format", "license": "licence"}.get(key, key)
+        if key not in FACET_NAMES:
+            raise click.UsageError(t("query.unknown_facet", name=key, known=", ".join(FACET_NAMES)))
+        filters.setdefault(key, []).append(value)
+    return filters
+
+
+def _style(text: str, marks, colour: bool) -> str:
+    if not colour or not marks:
+        return text
+    out, last = [], 0
+    for a, b in marks:
+        out.append(text[last:a])
+        out.append(click.style(text[a:b], bold=True, fg="yellow"))
+        last = b
+    out.append(text[last:])
+    return "".join(out)
+
+
+def render_text(results: Results, colour: bool, show_facets: bool, explain: bool = False) -> str:
+    lines = []
+    for rank, hit in enumerate(results.hits, 1):
+        badge = ", ".join(hit.types) or t(f"kind.{hit.kind}")
+        title = click.style(hit.title, bold=True) if colour else hit.title
+        head = f"{rank:>2}. {title}  [{badge}]"
+        if hit.tags:
+            head += "  # " + ", ".join(hit.tags[:8])
+        lines.append(head)
+        if hit.snippet:
+            lines.append("    " + _style(hit.snippet, hit.marks, colour))
+        location = hit.path + (f"  {hit.url}" if hit.url and hit.kind == "dataset" else "")
+        lines.append("    " + (click.style(location, dim=True) if colour else location))
+        if explain:
+            lines.append(f"    score {hit.score:.3f}: " + " ".join(hit.explain))
+    lines.append(t("cli.results", total=results.total, ms=results.took_ms))
+    if show_facets:
+        for name, values in results.facets.items():
+            if values:
+                lines.append(f"{t('facet.' + name)}: " + ", ".join(f"{v.label} ({v.count})" for v in values))
+    return "\n".join(lines)
+
+
+@main.command("query")
+@click.argument("text", nargs=-1)
+@index_option
+@click.option("--type", "types", multiple=True, help="Only this type (repeatable: any of them).")
+@click.option("--tag", "tags", multiple=True, help="Only this tag (repeatable: any of them).")
+@click.option("--publisher", "publishers", multiple=True, help="Only this publisher (datasets).")
+@click.option("--licence", "licences", multiple=True, help="Only this licence (datasets).")
+@click.option("--format-of", "formats", multiple=True, help="Only datasets offering this file format (csv, geojson...).")
+@click.option("--facet", "facet_pairs", multiple=True, metavar="KEY=VALUE", help="Any facet filter, e.g. --facet tag=budget.")
+@click.option("--kind", type=click.Choice(["note", "dataset"]), help="Only notes or only datasets.")
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="How many hits to show (0 to 10000).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "paths"]), default="text", show_default=True)
+@click.option("--facets", "show_facets", is_flag=True, help="Print facet counts after the hits (text format).")
+@click.option("--sort", type=click.Choice(["relevance", "title", "modified"]), default="relevance", show_default=True)
+@click.option("--explain", is_flag=True, help="Show which words matched and the score of each hit.")
+@click.option("--no-fuzzy", is_flag=True, help="No typo tolerance.")
+def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet_pairs, kind, limit, fmt,
+              show_facets, sort, explain, no_fuzzy):
+    """Search the index.  Exit status: 0 found, 1 nothing found, 2 error.
+
+    \b
+    Query language: words (all required, with a fallback to some),
+    "a phrase", a OR b (OU), -word / NOT word (SAUF), prefix*,
+    field:value for title: tag: type: kesako: publisher: licence: format: kind:
+    and any other front-matter key.
+    """
+    from searchkit.query import MAX_LIMIT, search
+
+    query_text = " ".join(text).strip()
+    if not query_text and not (types or tags or publishers or licences or formats or facet_pairs or kind):
+        _err(f"{t('cli.error')}: {t('query.empty')}")
+        sys.exit(EXIT_ERROR)
+    if limit < 0 or limit > MAX_LIMIT:
+        _err(f"{t('cli.error')}: {t('query.bad_limit', max=MAX_LIMIT)}")
+        sys.exit(EXIT_ERROR)
+    try:
+        filters = _parse_facets(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences, format=formats)
+    except click.UsageError as exc:
+        _err(f"{t('cli.error')}: {exc.message}")
+        sys.exit(EXIT_ERROR)
+    cfg = settings(index_dir)
+    facet_names = ("type", "tag") if fmt != "text" or show_facets else ()
+    if fmt != "text" or show_facets:
+        facet_names = ("type", "tag", "publisher", "licence", "format")
+    try:
+        results = search(cfg.index, query_text, filters=filters, kind=kind, limit=limit, facets=facet_names,
+                         sort=sort, fuzzy=not no_fuzzy, explain=explain)
+    except SearchkitError as exc:
+        fail(exc)
+    if fmt == "json":
+        payload = results.to_json()
+        payload["facets"] = {k: v for k, v in payload["facets"].items() if k in ("type", "tag") or v}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for hit in results.hits:
+            click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+    elif fmt == "paths":
+        for path in dict.fromkeys(h.path for h in results.hits):
+            click.echo(path)
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        if results.notice:
+            _err(results.notice)
+        if not results.total:
+            _err(t("query.no_results", query=query_text))
+            if results.suggestions:
+                _err(t("query.did_you_mean", words=", ".join(results.suggestions)))
+        else:
+            click.echo(render_text(results, colour, show_facets, explain))
+    sys.exit(EXIT_FOUND if results.total else EXIT_NOTHING)
+
+
+@main.command("tui")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+def tui_cmd(paths, index_dir):
+    """Open the terminal app (builds or updates the index first)."""
+    try:
+        from searchkit.tui.app import run
+    except ImportError as exc:  # the app is not installed in this environment
+        _err(f"{t('cli.error')}: {exc}")
+        sys.exit(EXIT_ERROR)
+    cfg = settings(index_dir, paths)
+    try:
+        sys.exit(run(cfg.index, cfg.sources))
+    except SearchkitError as exc:
+        fail(exc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

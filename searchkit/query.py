@@ -1,0 +1,684 @@
+"""Parse what a person types, run it, count facets, cut snippets.  Returns data.
+
+Query language (French and English operators)::
+
+    mots simples          every word must match (with a fallback, see below)
+    "une phrase"          words in this order
+    a OR b, a OU b        either
+    -mot, NOT mot, SAUF mot
+    champ:valeur          title:, tag:, type:, kesako:, publisher:, licence:, format:,
+                          kind:, or any other front-matter key
+    préfix*               words starting with it (3 letters at least)
+
+Words combine with AND; when no record has them all, the search falls back to
+"any word, more words rank higher" and says so in ``Results.notice``.  Nothing
+a person types raises: unbalanced quotes or parentheses and lone operators are
+searched as plain words.
+
+    >>> engine = Engine(Path("index"))            # doctest: +SKIP
+    >>> engine.search("données ouvertes", filters={"tag": ["open data"]}).total
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from searchkit import thesaurus
+from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
+from searchkit.errors import QueryError, SearchkitError
+from searchkit.index import FACETS, open_index, record_from_stored
+from searchkit.messages import t
+from searchkit.model import FacetValue, Hit, Record, Results
+from searchkit.textnorm import facet_key, fold, fold_same_length
+
+MAX_LIMIT = 10_000
+MAX_QUERY_CHARS = 2_000
+SORTS = ("relevance", "title", "modified")
+
+# (field, boost) a plain word is searched in; exact copies add to the stemmed match
+TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7))
+EXACT_FIELDS = (("title_exact", 1.5), ("tags_exact", 1.0))
+FUZZY_BOOST = 0.25
+PREFIX_BOOST = 0.6
+SYNONYM_BOOST = 0.7
+PHRASE_BOOST = 2.0
+
+# what a person types before a colon -> the index fields searched
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title",), "titre": ("title",),
+    "tag": ("tags",), "tags": ("tags",), "motcle": ("tags",),
+    "kesako": ("summary",), "kezako": ("summary",), "short": ("summary",), "summary": ("summary",),
+    "description": ("summary", "body"), "resume": ("summary",),
+    "body": ("body",), "texte": ("body",), "text": ("body",),
+}
+KEYWORD_ALIASES = {
+    "type": "type", "types": "type", "kind": "kind", "nature": "kind",
+    "publisher": "publisher", "producteur": "publisher", "organisation": "publisher",
+    "licence": "licence", "license": "licence", "format": "format", "id": "id",
+}
+OR_WORDS = {"or", "ou"}
+AND_WORDS = {"and", "et"}
+NOT_WORDS = {"not", "sauf"}
+# question and filler words that carry no meaning in a long question
+FILLER = frozenset(fold(w) for w in """
+quel quels quelle quelles qui quoi comment pourquoi combien quand où ou est-ce
+trouver cherche chercher recherche liste lister donne donner existe-t-il y-a-t-il il
+y a-t-il peut-on puis-je veux voudrais savoir connaitre connaître
+""".split())
+
+
+@dataclass
+class Clause:
+    """One part of a parsed query."""
+
+    kind: str  # "word", "phrase", "prefix", "keyword" (facet-like field)
+    text: str
+    fields: tuple[str, ...] = ()
+    negate: bool = False
+    alternatives: list["Clause"] = field(default_factory=list)  # OR-ed with this one
+
+
+_TOKEN = re.compile(r'(-?)(?:(\w[\w-]*):)?(?:"([^"]*)"|(\S+))')
+
+
+def parse(text: str) -> tuple[list[Clause], list[str]]:
+    """Clauses of ``text`` and the parts that were ignored (for the notice)."""
+    ignored: list[str] = []
+    text = "".join(" " if (ord(c) < 32 or c == "\x7f") else c for c in text)[:MAX_QUERY_CHARS]
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+        ignored.append('"')
+    if "(" in text or ")" in text:
+        text = text.replace("(", " ").replace(")", " ")
+    clauses: list[Clause] = []
+    pending_or = False
+    pending_not = False
+    for m in _TOKEN.finditer(text):
+        minus, fname, phrase, word = m.groups()
+        raw = phrase if phrase is not None else word
+        low = (raw or "").casefold()
+        if phrase is None and not fname:
+            if low in OR_WORDS and word == word.upper():
+                pending_or = bool(clauses)
+                continue
+            if low in AND_WORDS and word == word.upper():
+                continue
+            if low in NOT_WORDS and word == word.upper():
+                pending_not = True
+                continue
+        negate = bool(minus) or pending_not
+        pending_not = False
+        if fname:
+            key = fold(fname).casefold()
+            if key in KEYWORD_ALIASES:
+                clause = Clause("keyword", raw or "", (KEYWORD_ALIASES[key],), negate)
+            elif key in FIELD_ALIASES:
+                clause = Clause("phrase" if phrase is not None else "word", raw or "", FIELD_ALIASES[key], negate)
+            else:  # any other front-matter key: its values are in ``meta``
+                clause = Clause("phrase" if phrase is not None else "word", raw or "", ("meta",), negate)
+        elif phrase is not None:
+            clause = Clause("phrase", phrase, negate=negate)
+        elif raw.endswith("*") and len(raw.rstrip("*")) >= 3:
+            clause = Clause("prefix", raw.rstrip("*"), negate=negate)
+        else:
+            stripped = raw.strip("*?!.,;:'’\"«»")
+            if not stripped:
+                continue
+            clause = Clause("word", stripped, negate=negate)
+        if pending_or and clauses and not clause.negate:
+            clauses[-1].alternatives.append(clause)
+        else:
+            clauses.append(clause)
+        pending_or = False
+    return clauses, ignored
+
+
+def _term_fields(clause: Clause):
+    if clause.fields:
+        return [(f, 1.0) for f in clause.fields], [(f"{f}_exact", 0.5) for f in clause.fields if f in ("title", "tags")]
+    return list(TEXT_FIELDS), list(EXACT_FIELDS)
+
+
+@dataclass
+class Built:
+    query: Q.Query | None
+    stems: set[str]  # for highlighting
+    prefixes: set[str]
+    notes: list[str]
+    words: list[str]  # meaningful words, for suggestions
+
+
+class QueryBuilder:
+    """Turns clauses into a Whoosh query against one reader (for fuzzy and synonyms)."""
+
+    def __init__(self, reader, *, fuzzy: bool = True, use_thesaurus: bool = True):
+        self.reader = reader
+        self.fuzzy = fuzzy
+        self.use_thesaurus = use_thesaurus
+        self.stems: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.fuzzy_notes: list[str] = []
+        self.synonym_notes: list[str] = []
+
+    def _doc_frequency(self, stem: str) -> int:
+        return sum(self.reader.doc_frequency(f, stem) for f, _ in TEXT_FIELDS)
+
+    def word(self, text: str, fields=None, boost: float = 1.0) -> Q.Query | None:
+        """A word (or a hyphenated word) in every text field, exact copies boosted."""
+        clause = Clause("word", text, fields or ())
+        text_fields, exact_fields = _term_fields(clause)
+        stems = terms(FRENCH, text)
+        if not stems:
+            return None
+        exacts = terms(EXACT, text)
+        if len(stems) > 1:  # hyphenated or elided into several words: all of them
+            parts = [self.word(s_exact, fields, boost) for s_exact in exacts[-len(stems):]] if len(exacts) == len(stems) else []
+            parts = [p for p in parts if p is not None]
+            whole = Q.Or([Q.Term(f, stems[0], boost=b * boost) for f, b in text_fields])
+            return Q.Or([whole, Q.And(parts)]) if parts else whole
+        stem, exact = stems[0], exacts[0] if exacts else stems[0]
+        self.stems.add(stem)
+        options: list[Q.Query] = [Q.Term(f, stem, boost=b * boost) for f, b in text_fields]
+        options += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
+        if self.fuzzy and not stem.isdigit() and len(stem) >= 4 and self._doc_frequency(stem) == 0:
+            folded = fold(text).casefold()
+            maxdist = 1 if len(folded) <= 7 else 2
+            fuzzy = [Q.FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
+                     for f, b in text_fields if f != "meta"]
+            found = self._expansions(fuzzy)
+            if found:
+                self.fuzzy_notes.append(f"{text} → {', '.join(sorted(found)[:3])}")
+                self.stems.update(found)
+            options += fuzzy
+        return Q.Or(options)
+
+    def _expansions(self, fuzzy_terms) -> set[str]:
+        found: set[str] = set()
+        for q in fuzzy_terms:
+            try:
+                found.update(text for _, text in q.iterall_terms() if False) if False else None
+                found.update(q._btexts(self.reader))
+            except Exception:
+                continue
+            if len(found) > 20:
+                break
+        return {f.decode("utf-8") if isinstance(f, bytes) else f for f in found}
+
+    def prefix(self, text: str, fields=None) -> Q.Query | None:
+        folded = fold(text).casefold().strip("'’")
+        if len(folded) < 3:
+            return self.word(text, fields)
+        clause = Clause("prefix", text, fields or ())
+        text_fields, _ = _term_fields(clause)
+        stem = FrenchStemFilter().stem(folded)
+        variants = {folded, stem} if len(stem) >= 3 else {folded}
+        self.prefixes.update(variants)
+        options: list[Q.Query] = []
+        for f, b in text_fields:
+            for v in variants:
+                options.append(Q.Prefix(f, v, boost=b * PREFIX_BOOST))
+        exact = self.word(text, fields)
+        if exact is not None:
+            options.append(exact)
+        return Q.Or(options)
+
+    def phrase(self, text: str, fields=None) -> Q.Query | None:
+        stems = terms(FRENCH, text)
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return self.word(text, fields)
+        self.stems.update(stems)
+        targets = fields or ("title", "tags", "summary", "body")
+        return Q.Or([Q.Phrase(f, stems, slop=1, boost=dict(TEXT_FIELDS).get(f, 1.0)) for f in targets])
+
+    def keyword(self, clause: Clause) -> Q.Query | None:
+        name = clause.fields[0]
+        value = clause.text if name == "id" else facet_key(clause.text)
+        if name == "kind":
+            value = {"notes": "note", "datasets": "dataset", "jeu": "dataset", "donnees": "dataset"}.get(value, value)
+        return Q.Term(name, value) if value else None
+
+    def clause(self, clause: Clause) -> Q.Query | None:
+        if clause.kind == "keyword":
+            q = self.keyword(clause)
+        elif clause.kind == "phrase":
+            q = self.phrase(clause.text, clause.fields or None)
+        elif clause.kind == "prefix":
+            q = self.prefix(clause.text, clause.fields or None)
+        else:
+            q = self.word(clause.text, clause.fields or None)
+            if q is not None and self.use_thesaurus and not clause.fields:
+                q = self._with_synonyms(clause.text, q)
+        alts = [self.clause(a) for a in clause.alternatives]
+        alts = [a for a in alts if a is not None]
+        if alts:
+            return Q.Or(([q] if q is not None else []) + alts)
+        return q
+
+    def _with_synonyms(self, text: str, q: Q.Query) -> Q.Query:
+        expansions = thesaurus.expand_word(text)
+        extra = []
+        for phrase in expansions:
+            built = self.phrase(phrase) if " " in phrase else self.word(phrase)
+            if built is not None:
+                extra.append(Q.Or([built], boost=SYNONYM_BOOST) if not isinstance(built, Q.Or) else built.with_boost(SYNONYM_BOOST))
+                self.synonym_notes.append(f"{text} = {phrase}")
+        return Q.Or([q] + extra) if extra else q
+
+
+def _meaningful(clauses: list[Clause]) -> list[Clause]:
+    """Drop filler words of long questions when enough meaningful words remain."""
+    plain = [c for c in clauses if c.kind == "word" and not c.fields and not c.negate and not c.alternatives]
+    if len(plain) < 3:
+        return clauses
+    keep = [c for c in clauses if not (c in plain and fold(c.text).casefold() in FILLER)]
+    return keep if any(c.kind != "keyword" and not c.negate for c in keep) else clauses
+
+
+def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = False,
+          fuzzy: bool = True, use_thesaurus: bool = True) -> Built:
+    clauses, ignored = parse(text)
+    clauses = _meaningful(clauses)
+    if prefix_last and clauses and clauses[-1].kind == "word" and not text.endswith((" ", '"')):
+        clauses[-1].kind = "prefix"
+    builder = QueryBuilder(reader, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+    must, should, must_not = [], [], []
+    words: list[str] = []
+    phrase_words: list[str] = []
+    for clause in clauses:
+        # whole multi-word thesaurus entries ("base adresse nationale") are handled below
+        q = builder.clause(clause)
+        if q is None:
+            if clause.kind == "word":
+                pass  # a stop word
+            continue
+        if clause.negate:
+            must_not.append(q)
+        elif any_word and clause.kind != "keyword":
+            should.append(q)
+        else:
+            must.append(q)
+        if clause.kind in ("word", "prefix") and not clause.negate:
+            words.append(clause.text)
+            phrase_words.append(clause.text)
+    # multi-word synonyms: "base adresse nationale" -> BAN, and back
+    if use_thesaurus and len(phrase_words) >= 2:
+        for phrase, expansions in thesaurus.expand_phrase(" ".join(phrase_words)):
+            alts = [builder.word(e) if " " not in e else builder.phrase(e) for e in expansions]
+            alts = [a for a in alts if a is not None]
+            if alts:
+                should.append(Q.Or(alts, boost=SYNONYM_BOOST * 2))
+                builder.synonym_notes.append(f"{phrase} = {', '.join(expansions)}")
+    # proximity bonus: the words as a phrase (loose) in title or body
+    if len(phrase_words) >= 2:
+        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
+        if len(stems) >= 2:
+            should.append(Q.Or([Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
+                                Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
+                                Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]))
+    notes = []
+    if ignored:
+        notes.append(t("query.ignored", parts=", ".join(ignored)))
+    if builder.synonym_notes:
+        notes.append(t("query.synonyms", pairs="; ".join(dict.fromkeys(builder.synonym_notes))))
+    if builder.fuzzy_notes:
+        notes.append(t("query.fuzzy", pairs="; ".join(builder.fuzzy_notes)))
+    if any_word:
+        core = Q.Or(should) if should else None
+        positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
+    else:
+        positive = Q.And(must) if must else None
+        if positive is not None and should:
+            positive = Q.AndMaybe(positive, Q.Or(should))
+    if positive is None and must_not:
+        positive = Q.Every()
+    if positive is not None and must_not:
+        positive = Q.AndNot(positive, Q.Or(must_not))
+    return Built(positive, builder.stems, builder.prefixes, notes, words)
+
+
+# ---------------------------------------------------------------- snippets
+
+_WIKI = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*_`>]{1,3}|^\s*[-+]\s", re.MULTILINE)
+_WS = re.compile(r"\s+")
+SNIPPET_CHARS = 220
+
+
+def plain(text: str, titles=None) -> str:
+    """Markdown to one line of text; ``[[id]]`` become the linked titles."""
+    def wiki(m):
+        if m.group(2):
+            return m.group(2)
+        ident = m.group(1).strip()
+        return (titles(ident) if titles else None) or ident
+    text = _WIKI.sub(wiki, text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_NOISE.sub(" ", text)
+    return _WS.sub(" ", text).strip()
+
+
+def _matcher(stems: set[str], prefixes: set[str]) -> re.Pattern | None:
+    keys = sorted({s for s in stems | prefixes if s and not s.isdigit() or len(s) > 1}, key=len, reverse=True)
+    if not keys:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")[\w'-]*", re.UNICODE)
+
+
+def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The window of ``text`` with the most distinct matched words, and their spans."""
+    if not text:
+        return "", ()
+    if pattern is None:
+        cut = text[:width]
+        return (cut + ("…" if len(text) > width else "")), ()
+    folded = fold_same_length(text[:200_000])
+    matches = [(m.start(), m.end(), m.group(0)[:6]) for m in pattern.finditer(folded)]
+    if not matches:
+        cut = text[:width]
+        return (cut.rstrip() + ("…" if len(text) > width else "")), ()
+    best, best_score = 0, -1
+    for i, (start, _, _) in enumerate(matches[:200]):
+        distinct = {w for s, e, w in matches[i:i + 12] if s < start + width}
+        if len(distinct) > best_score:
+            best, best_score = i, len(distinct)
+    start = max(0, matches[best][0] - 40)
+    space = text.rfind(" ", 0, start + 1)
+    if start > 0 and space > start - 20:
+        start = space + 1
+    end = min(len(text), start + width)
+    space = text.find(" ", end)
+    if space != -1 and space - end < 20:
+        end = space
+    window = text[start:end]
+    marks = tuple((s - start, e - start) for s, e, _ in matches if s >= start and e <= end)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + window + suffix, tuple((a + shift, b + shift) for a, b in marks)
+
+
+# ---------------------------------------------------------------- engine
+
+
+class PriorBM25F(BM25F):
+    """BM25F with a mild prior for richer dataset descriptions (0..1 column)."""
+
+    use_final = True
+
+    def __init__(self, prior: float = 0.15, **kwargs):
+        super().__init__(**kwargs)
+        self.prior = prior
+        self._columns: dict[int, object] = {}
+
+    def final(self, searcher, docnum, score):
+        reader = searcher.reader()
+        col = self._columns.get(id(reader))
+        if col is None:
+            col = reader.column_reader("richness") if reader.has_column("richness") else None
+            self._columns = {id(reader): col}
+        if col is None:
+            return score
+        return score * (1.0 + self.prior * (col[docnum] or 0) / 1000.0)
+
+
+@dataclass
+class _Cache:
+    generation: object = None
+    forward: dict[str, list] = field(default_factory=dict)  # facet -> docnum -> keys
+    postings: dict[tuple[str, str], frozenset] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+class Engine:
+    """One open index, its searcher kept and refreshed only when the index changed.
+
+    Thread-safe enough for one UI: searches are read-only; ``refresh`` swaps the searcher.
+    """
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._ix = None
+        self._searcher = None
+        self._cache = _Cache()
+        self.weighting = PriorBM25F()
+
+    # -- lifecycle
+    def searcher(self):
+        if self._ix is None:
+            self._ix = open_index(self.index_dir)
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=self.weighting)
+        elif not self._searcher.up_to_date():
+            try:
+                self._searcher = self._searcher.refresh()
+            except Exception:
+                self._ix = open_index(self.index_dir)
+                self._searcher = self._ix.searcher(weighting=self.weighting)
+        generation = self._searcher.reader().generation() if hasattr(self._searcher.reader(), "generation") else id(self._searcher)
+        if generation != self._cache.generation or self._cache.generation is None:
+            self._cache = _Cache(generation=generation)
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._ix = None
+
+    # -- facets
+    def _forward(self, name: str) -> list:
+        fwd = self._cache.forward.get(name)
+        if fwd is None:
+            reader = self.searcher().reader()
+            fwd = [()] * reader.doc_count_all()
+            for btext in reader.lexicon(name):
+                key = btext.decode("utf-8")
+                for docnum in reader.postings(name, btext).all_ids():
+                    fwd[docnum] = fwd[docnum] + (key,)
+            self._cache.forward[name] = fwd
+        return fwd
+
+    def _docs(self, name: str, key: str) -> frozenset:
+        cached = self._cache.postings.get((name, key))
+        if cached is None:
+            reader = self.searcher().reader()
+            try:
+                cached = frozenset(reader.postings(name, key).all_ids())
+            except Exception:  # term not in the index
+                cached = frozenset()
+            self._cache.postings[(name, key)] = cached
+        return cached
+
+    def labels(self, name: str) -> dict[str, str]:
+        """Facet key -> its most common spelling across the index."""
+        if self._cache.labels is None:
+            counts: dict[str, dict[str, Counter]] = {}
+            reader = self.searcher().reader()
+            for _, stored in reader.iter_docs():
+                raw = stored.get("facets") or ""
+                parts = raw.split("\x1f") if raw else []
+                for i in range(0, len(parts) - 2, 3):
+                    counts.setdefault(parts[i], {}).setdefault(parts[i + 1], Counter())[parts[i + 2]] += 1
+            self._cache.labels = {
+                facet: {key: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for key, c in keys.items()}
+                for facet, keys in counts.items()
+            }
+        return self._cache.labels.get(name, {})
+
+    def _filter_docs(self, filters: dict[str, list[str]], skip: str | None = None) -> set | None:
+        result: set | None = None
+        for name, values in filters.items():
+            if name == skip or not values:
+                continue
+            docs: set = set()
+            for v in values:
+                docs |= self._docs(name, v if name in ("kind", "id") else facet_key(v))
+            result = docs if result is None else result & docs
+        return result
+
+    def _count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
+        fwd = self._forward(name)
+        counter: Counter = Counter()
+        for d in docs:
+            keys = fwd[d]
+            if keys:
+                counter.update(keys)
+        labels = self.labels(name)
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        if top:
+            ranked = ranked[:top]
+        return tuple(FacetValue(k, labels.get(k, k), c) for k, c in ranked)
+
+    # -- records
+    def get(self, record_id: str) -> Record | None:
+        stored = self.searcher().document(id=record_id)
+        return record_from_stored(stored) if stored else None
+
+    def title_of(self, record_id: str) -> str | None:
+        cache = self._cache.titles
+        if record_id not in cache:
+            stored = self.searcher().document(id=record_id)
+            cache[record_id] = stored["title"] if stored else None
+        return cache[record_id]
+
+    def backlinks(self, record_id: str) -> list[tuple[str, str]]:
+        """(id, title) of the records whose ``[[...]]`` links point at ``record_id``."""
+        s = self.searcher()
+        out = [(d["id"], d.get("title", d["id"])) for d in s.documents(links=record_id)]
+        return sorted(out, key=lambda p: fold(p[1]).casefold())
+
+    def suggest(self, words: list[str]) -> tuple[str, ...]:
+        reader = self.searcher().reader()
+        out = []
+        for w in words:
+            low = w.casefold()
+            if len(low) < 4:
+                continue
+            found = []
+            for f in ("title_exact", "tags_exact"):
+                try:
+                    found += reader.corrector(f).suggest(low, limit=2, maxdist=2)
+                except Exception:
+                    continue
+            found = [s for s in dict.fromkeys(found) if s != low]
+            if found:
+                out.append(found[0])
+        return tuple(out)
+
+    # -- search
+    def search(self, text: str, *, filters: dict[str, list[str]] | None = None, kind: str | None = None,
+               limit: int = 10, facets=("type", "tag"), facet_top: int = 20, sort: str = "relevance",
+               prefix_last: bool = False, fuzzy: bool = True, use_thesaurus: bool = True,
+               explain: bool = False) -> Results:
+        started = time.perf_counter()
+        if not isinstance(limit, int) or limit < 0 or limit > MAX_LIMIT:
+            raise QueryError(t("query.bad_limit", max=MAX_LIMIT))
+        if sort not in SORTS:
+            raise QueryError(f"sort: {sort} ({', '.join(SORTS)})")
+        filters = {k: list(v) for k, v in (filters or {}).items() if v}
+        for name in filters:
+            if name not in FACETS and name not in ("kind", "id"):
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        for name in facets:
+            if name not in FACETS:
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        if kind:
+            filters["kind"] = [kind]
+        searcher = self.searcher()
+        reader = searcher.reader()
+        built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        notices = list(built.notes)
+        query = built.query if built.query is not None else Q.Every()
+        base = set(query.docs(searcher))
+        if not base and built.query is not None and len(built.words) >= 2:
+            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            if fallback.query is not None:
+                fb_docs = set(fallback.query.docs(searcher))
+                if fb_docs:
+                    built, query, base = fallback, fallback.query, fb_docs
+                    notices = list(built.notes) + [t("query.fallback")]
+        deleted = reader.has_deletions()
+        if deleted:
+            base = {d for d in base if not reader.is_deleted(d)}
+        all_filter = self._filter_docs(filters)
+        matched = base if all_filter is None else base & all_filter
+        hits: list[Hit] = []
+        if limit and matched:
+            kwargs = {}
+            if sort == "title":
+                kwargs["sortedby"] = "title_sort"
+            elif sort == "modified":
+                kwargs.update(sortedby="mtime", reverse=True)
+            if isinstance(query, Q.Every) and sort == "relevance":
+                kwargs.update(sortedby="title_sort")
+            results = searcher.search(query, limit=limit, filter=matched, terms=explain, **kwargs)
+            pattern = _matcher(built.stems, built.prefixes)
+            for hit in results:
+                hits.append(self._hit(hit, pattern, explain))
+        facet_values: dict[str, tuple[FacetValue, ...]] = {}
+        for name in facets:
+            docs = matched
+            if name in filters:  # disjunctive: a facet's counts ignore its own selection
+                other = self._filter_docs(filters, skip=name)
+                docs = base if other is None else base & other
+            facet_values[name] = self._count(name, docs, facet_top)
+        suggestions: tuple[str, ...] = ()
+        if not matched and built.words:
+            suggestions = self.suggest(built.words)
+        return Results(
+            query=text,
+            total=len(matched),
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=tuple(hits),
+            facets=facet_values,
+            notice=" ".join(notices) or None,
+            suggestions=suggestions,
+            terms=tuple(sorted(built.stems | built.prefixes)),
+        )
+
+    def _hit(self, hit, pattern, explain: bool) -> Hit:
+        stored = hit.fields()
+        d = stored.get("data") or {}
+        text = d.get("body") or ""
+        summary = d.get("summary") or ""
+        source = plain(text, self.title_of) if stored.get("kind") == "note" else _WS.sub(" ", text)
+        snip, marks = snippet(source, pattern)
+        if not marks and summary:
+            s2, m2 = snippet(summary, pattern)
+            if m2 or not snip:
+                snip, marks = s2, m2
+        details: tuple[str, ...] = ()
+        if explain:
+            matched = hit.matched_terms() if hit.results.has_matched_terms() else []
+            details = tuple(f"{f}:{(v.decode() if isinstance(v, bytes) else v)}" for f, v in matched)
+        return Hit(
+            id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
+            title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
+            url=d.get("url", ""), score=float(hit.score or 0.0), snippet=snip, marks=marks,
+            summary=summary, publisher=d.get("publisher", ""), licence=d.get("licence", ""),
+            formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
+            explain=details,
+        )
+
+
+def search(index_dir: Path, text: str, **options) -> Results:
+    """One search on a fresh engine (what ``searchkit query`` does)."""
+    engine = Engine(index_dir)
+    try:
+        return engine.search(text, **options)
+    finally:
+        engine.close()
+
+
+__all__ = ["Engine", "search", "parse", "build", "snippet", "plain", "SearchkitError", "SORTS", "MAX_LIMIT"]

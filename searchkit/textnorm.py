@@ -1,0 +1,90 @@
+"""Text normalisation shared by sources, index and query.
+
+``fold`` removes accents and expands ligatures (``Œuvre`` -> ``OEuvre``);
+``facet_key`` turns a tag or type as typed by a person into the key that
+facets count and filters take, so that ``libre d'accès``, ``libre d'accés``,
+``Libre d’accès`` and ``libre d/accès`` are one value::
+
+    >>> facet_key("Libre d’accès")
+    "libre d'acces"
+    >>> facet_key("  Open   Data ")
+    'open data'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from unidecode import unidecode
+
+APOSTROPHES = "’ʼ‘`´′"
+_APOS_TABLE = str.maketrans({c: "'" for c in APOSTROPHES})
+# invisible characters found in real catalogues: zero-width space/joiners, BOM, soft hyphen
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """NFC, invisible characters removed, non-breaking spaces made plain."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Remove accents, expand ligatures; leave non-Latin scripts alone.
+
+    >>> fold("Œuvre à l'école ß")
+    "OEuvre a l'ecole ss"
+    """
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    out = []
+    for ch in decomposed:
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue
+        elif ord(ch) < 0x0250 or 0x1E00 <= ord(ch) <= 0x1EFF:  # Latin letters
+            out.append(unidecode(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=100_000)
+def facet_key(value: str) -> str:
+    """The normalised key of a tag, type, publisher, licence or format."""
+    value = clean(value).translate(_APOS_TABLE).replace("/", "'")
+    value = fold(value).casefold()
+    value = re.sub(r"\s*'\s*", "'", value)
+    return _SPACES.sub(" ", value).strip(" '\t\n")
+
+
+_SAME_LENGTH: dict[str, str] = {}
+
+
+def fold_same_length(text: str) -> str:
+    """Lower-cased, accents removed, one character for one: offsets stay valid
+    (``œ`` becomes ``o``), for finding matched words inside the original text."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower-case to two characters
+        lowered = "".join(c.lower()[0] for c in text)
+    if lowered.isascii():
+        return lowered
+    out = []
+    for ch in lowered:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        mapped = _SAME_LENGTH.get(ch)
+        if mapped is None:
+            folded = fold(ch)
+            mapped = folded[0] if folded else ch
+            _SAME_LENGTH[ch] = mapped
+        out.append(mapped)
+    return "".join(out)
