@@ -253,6 +253,34 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
     sys.exit(EXIT_FOUND if results.total else EXIT_NOTHING)
 
 
+@main.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+def watch_cmd(paths, index_dir):
+    """Update the index whenever a note or catalogue changes; one line per update."""
+    import time as _time
+
+    from searchkit.index import update_index
+    from searchkit.watcher import watch_changes
+
+    cfg = settings(index_dir, paths)
+    try:
+        report = update_index(cfg.index, cfg.sources)
+        for problem in report.problems:
+            warn(problem)
+        click.echo(report_line(report))
+        _err(t("watch.started", paths=", ".join(str(p) for p in cfg.sources)))
+        for _changed in watch_changes(cfg.sources):
+            report = update_index(cfg.index, cfg.sources)
+            for problem in report.problems:
+                warn(problem)
+            click.echo(t("watch.update", time=_time.strftime("%H:%M:%S"), summary=report_line(report)), nl=True)
+    except SearchkitError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
 @main.command("tui")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option

@@ -79,6 +79,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "watch.update": ("{time} mis à jour : {summary}", "{time} updated: {summary}"),
     "kind.note": ("note", "note"),
     "kind.dataset": ("jeu de données", "dataset"),
+    # --- tui --- (the terminal app's strings; keep them in this block)
+    # --- end tui ---
 }
 
 
