@@ -44,7 +44,7 @@ SORTS = ("relevance", "title", "modified")
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
 TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7))
-EXACT_FIELDS = (("title_exact", 1.5), ("tags_exact", 1.0))
+EXACT_FIELDS = (("title_exact", 3.0), ("tags_exact", 2.0))
 FUZZY_BOOST = 0.25
 PREFIX_BOOST = 0.6
 SYNONYM_BOOST = 0.7
@@ -665,7 +665,7 @@ class Engine:
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
-            url=d.get("url", ""), score=float(hit.score or 0.0), snippet=snip, marks=marks,
+            url=d.get("url", ""), score=float(hit.score) if isinstance(hit.score, (int, float)) else 0.0, snippet=snip, marks=marks,
             summary=summary, publisher=d.get("publisher", ""), licence=d.get("licence", ""),
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,

@@ -181,8 +181,9 @@ def read_note(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
     text = clean(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         problems.append(Problem(spath, t("note.empty")))
-
-    raw, body = split_front_matter(text, spath, problems)
+        raw, body = {}, ""
+    else:
+        raw, body = split_front_matter(text, spath, problems)
     fields: dict[str, object] = {}
     extra: list[tuple[str, str]] = []
     for key, value in raw.items():

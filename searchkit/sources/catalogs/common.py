@@ -1,0 +1,323 @@
+"""What every catalogue reader shares: the file being read and how a Record is built.
+
+Each reader pulls raw fields out of its format and hands them to ``build``,
+which does the rest the same way for every format: plain-text body and
+summary, canonical licence, normalised formats, trimmed dates, de-duplicated
+tags, the richness prior, and a French ``Problem`` instead of a record when the
+description has no title or no id.
+
+The text, licence and format helpers live in their own modules and are
+re-exported here (``html_to_text``, ``summarize``, ``normalise_licence``,
+``normalise_formats``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from searchkit.errors import SourceError
+from searchkit.model import Problem, Record
+from searchkit.textnorm import facet_key
+
+from .formats import normalise_formats
+from .licences import normalise_licence
+from .text import html_to_text, one_line, summarize
+
+__all__ = [
+    "MAX_WHOLE_FILE", "Src", "Item", "build", "html_to_text", "summarize", "one_line",
+    "normalise_licence", "normalise_formats", "normalise_date", "period", "bbox_text",
+    "richness", "load_json", "decode", "as_list", "text_of",
+]
+
+# Formats that cannot be streamed (JSON, RDF, a recorded session) are read whole
+# up to this size; a bigger file is refused with a Problem.
+MAX_WHOLE_FILE = 200 * 1024 * 1024
+
+Item = Record | Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Src:
+    """The file being read: ``shown`` names it in Problems, ``path`` in Records."""
+
+    shown: str
+    path: str
+    mtime: float
+
+    @classmethod
+    def of(cls, path: Path) -> "Src":
+        try:
+            st = os.stat(path)
+            resolved = str(Path(path).resolve())
+        except OSError as exc:
+            raise SourceError(f"Impossible de lire {path} : {exc.strerror or exc}.") from exc
+        return cls(shown=str(path), path=resolved, mtime=st.st_mtime)
+
+    def problem(self, message: str, where: str = "") -> Problem:
+        return Problem(path=self.shown, message=message, where=where)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252: never fails."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def load_json(src: Src, data: bytes, where: str = "") -> Any | Problem:
+    """The JSON value of ``data``, or a Problem that says where it breaks."""
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        text = decode(data)
+    except RecursionError:
+        return src.problem("JSON trop profondément imbriqué : fichier ignoré.", where)
+    except json.JSONDecodeError as exc:
+        return src.problem(
+            f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.", where
+        )
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return src.problem("JSON trop profondément imbriqué : fichier ignoré.", where)
+    except json.JSONDecodeError as exc:
+        return src.problem(
+            f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.", where
+        )
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON value that should be a list: None -> [], scalar -> [scalar]."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return [value]
+
+
+def text_of(value: Any) -> str:
+    """A scalar JSON value as a string ('' for None, lists joined, dicts ignored)."""
+    if value is None or isinstance(value, dict):
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return ", ".join(t for t in (text_of(v) for v in value) if t)
+    return str(value)
+
+
+# --- dates -------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"^\d{4}(?:-\d{2}(?:-\d{2})?)?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_FRENCH = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*-?\s*(\d{1,2})[:h](\d{2}))?")
+
+
+def normalise_date(value: Any) -> str:
+    """An ISO date as given (trimmed); ``dd/mm/yyyy [- hh:mm]`` made ISO; else ''.
+
+    >>> normalise_date(" 2019-07-17T02:07:59.730000 ")
+    '2019-07-17T02:07:59.730000'
+    >>> normalise_date("jeu, 19/12/2019 - 03:00")
+    '2019-12-19T03:00'
+    """
+    text = text_of(value).strip()
+    if not text or text.lower() in ("false", "none", "null"):
+        return ""
+    if _ISO.match(text):
+        return text
+    french = _FRENCH.search(text)
+    if french:
+        day, month, year, hour, minute = french.groups()
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            date = f"{year}-{int(month):02d}-{int(day):02d}"
+            return f"{date}T{int(hour):02d}:{minute}" if hour else date
+    return ""
+
+
+def period(start: Any, end: Any = None) -> str:
+    """``start/end`` in ISO 8601 (``..`` for an open side); one value: a date or free text.
+
+    >>> period("2015-01-01", "2020-12-31"), period("2015-01-01", ""), period("été 2021")
+    ('2015-01-01/2020-12-31', '2015-01-01/..', 'été 2021')
+    """
+    s, e = normalise_date(start), normalise_date(end)
+    if end is None:
+        return s or one_line(text_of(start))
+    if not s and not e:
+        return ""
+    return f"{s or '..'}/{e or '..'}"
+
+
+# --- places ------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def bbox_text(geometry: Any) -> str:
+    """``W,S,E,N`` of a GeoJSON geometry (object or string) or a WKT string; '' if none."""
+    coords: list[float] = []
+    if isinstance(geometry, str):
+        text = geometry.strip()
+        if text.startswith("{"):
+            try:
+                geometry = json.loads(text)
+            except (ValueError, RecursionError):
+                return ""
+        elif re.match(r"^(?:<[^>]+>\s*)?(?:MULTI)?(?:POLYGON|POINT|LINESTRING|ENVELOPE)\b", text, re.I):
+            coords = [float(n) for n in _NUMBER.findall(re.sub(r"^<[^>]+>", "", text))]
+        else:
+            return ""
+    if isinstance(geometry, dict):
+        flat: list[float] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                flat.append(float(value))
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(geometry.get("coordinates"))
+        coords = flat
+    if len(coords) < 2 or len(coords) % 2:
+        return ""
+    xs, ys = coords[0::2], coords[1::2]
+    if not all(math.isfinite(v) for v in coords):
+        return ""
+    return ",".join(_fmt(v) for v in (min(xs), min(ys), max(xs), max(ys)))
+
+
+# --- the record ----------------------------------------------------------------------
+
+
+def richness(body: str, resources: int, publisher: str, tags: int) -> float:
+    """How complete a description is, 0..1: a mild ranking prior.
+
+    ``0.4 * min(1, log10(1 + len(body)) / 3)`` (1,000 characters of description
+    give the full 0.4) ``+ 0.2 * min(1, resources / 5)`` ``+ 0.2`` if the
+    publisher is known ``+ 0.2 * min(1, tags / 3)``, rounded to 3 decimals.
+    """
+    score = 0.4 * min(1.0, math.log10(1 + len(body)) / 3)
+    score += 0.2 * min(1.0, max(resources, 0) / 5)
+    score += 0.2 if publisher else 0.0
+    score += 0.2 * min(1.0, tags / 3)
+    return round(min(score, 1.0), 3)
+
+
+def _tags(values: Iterable[Any]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        tag = one_line(text_of(value)).strip(" ,;")
+        if tag:
+            seen.setdefault(facet_key(tag), tag)
+    return tuple(v for k, v in seen.items() if k)
+
+
+def _extra(pairs: Iterable[tuple[str, Any]]) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        text = one_line(text_of(value))
+        if text and key:
+            out.setdefault(key.lower(), text)
+    return tuple(out.items())
+
+
+def build(
+    src: Src,
+    *,
+    prefix: str,
+    ident: Any,
+    title: Any,
+    position: str,
+    description: Any = "",
+    tags: Iterable[Any] = (),
+    publisher: Any = "",
+    licence: Any = "",
+    licence_url: Any = "",
+    licence_original: Any = None,
+    formats: Iterable[Any] = (),
+    resources: int = 0,
+    spatial: Any = "",
+    temporal: str = "",
+    created: Any = "",
+    modified: Any = "",
+    url: Any = "",
+    extra: Iterable[tuple[str, Any]] = (),
+    body_extra: str = "",
+) -> Item:
+    """A dataset Record from raw catalogue fields, or a Problem if it has no title or id."""
+    clean_title = one_line(html_to_text(text_of(title)) if "<" in text_of(title) else text_of(title))
+    ident_text = one_line(text_of(ident))
+    if not clean_title:
+        return src.problem(
+            f"jeu de données sans titre{f' ({ident_text})' if ident_text else ''} : ignoré.",
+            position,
+        )
+    if not ident_text:
+        return src.problem(f"jeu de données « {clean_title[:60]} » sans identifiant : ignoré.", position)
+    body = html_to_text(text_of(description))
+    if body_extra:
+        body = f"{body}\n\n{body_extra}".strip()
+    raw_licence = text_of(licence)
+    shown_licence = html_to_text(raw_licence) if "<" in raw_licence else one_line(raw_licence)
+    original = one_line(text_of(licence_original)) if licence_original is not None else shown_licence
+    if not original and licence_url:
+        original = one_line(text_of(licence_url))
+    tag_tuple = _tags(tags)
+    pub = one_line(text_of(publisher))
+    return Record(
+        id=f"{prefix}:{ident_text}",
+        kind="dataset",
+        title=clean_title,
+        path=src.path,
+        types=("dataset",),
+        summary=summarize(body),
+        body=body,
+        tags=tag_tuple,
+        url=one_line(text_of(url)),
+        mtime=src.mtime,
+        created=normalise_date(created),
+        modified=normalise_date(modified),
+        publisher=pub,
+        licence=normalise_licence(shown_licence, text_of(licence_url)),
+        licence_original=original,
+        formats=normalise_formats(text_of(f) for f in formats),
+        spatial=one_line(text_of(spatial)),
+        temporal=temporal,
+        extra=_extra(extra),
+        position=position,
+        richness=richness(body, resources, pub, len(tag_tuple)),
+    )
+
+
+def dedupe(items: Iterable[Item]) -> Iterator[Item]:
+    """Records whose id was already seen are dropped (a recorded session repeats itself)."""
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Record):
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+        yield item
+
+
+def record_position(index: int) -> str:
+    return f"enregistrement {index}"

@@ -1,0 +1,145 @@
+"""The index on disk: build, incremental update, lock, interruptions."""
+
+import os
+import time
+
+import pytest
+
+from searchkit import index as index_mod
+from searchkit.errors import IndexLocked, IndexMissing
+from searchkit.index import Manifest, index_lock, open_index, update_index
+from searchkit.query import Engine
+from tests.helpers import copy_notes, write_note
+
+
+@pytest.fixture
+def notes(tmp_path):
+    return copy_notes(tmp_path)
+
+
+def ids(index_dir):
+    engine = Engine(index_dir)
+    try:
+        return sorted(d["id"] for d in engine.searcher().documents())
+    finally:
+        engine.close()
+
+
+def test_first_build_indexes_every_readable_note(tmp_path, notes):
+    report = update_index(tmp_path / "idx", [notes])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (10, 0, 0, 0)
+    assert report.records == 9  # image.md is binary and skipped
+    assert report.rebuilt
+    assert ids(tmp_path / "idx") == sorted([
+        "20230114093015", "20230114093100", "20230114093200", "20230114093300", "20230114093400",
+        "casse.md", "cp1252.md", "sans-entete.md", "vide.md",
+    ])
+    warned = sorted({os.path.basename(p.path) for p in report.problems})
+    assert warned == ["casse.md", "cp1252.md", "image.md", "sans-entete.md", "vide.md"]
+
+
+def test_second_run_reads_nothing(tmp_path, notes):
+    update_index(tmp_path / "idx", [notes])
+    report = update_index(tmp_path / "idx", [notes])
+    assert (report.added, report.updated, report.removed, report.unchanged, report.records) == (0, 0, 0, 10, 0)
+    assert not report.rebuilt
+
+
+def test_edit_delete_rename_and_touch(tmp_path, notes):
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    etalab = notes / "etalab.md"
+    etalab.write_text(etalab.read_text("utf-8").replace("Licence Ouverte", "licence ouverte et le RGPD"), "utf-8")
+    (notes / "sub" / "peche.md").unlink()
+    os.rename(notes / "sans-entete.md", notes / "sub" / "renommee.md")
+    t = time.time() + 5
+    os.utime(notes / "vide.md", (t, t))  # touched, content unchanged
+    report = update_index(idx, [notes])
+    assert (report.added, report.updated, report.removed, report.moved, report.unchanged) == (0, 1, 1, 1, 7)
+    assert report.records == 2
+    found = ids(idx)
+    assert "20230114093400" not in found
+    assert "sub/renommee.md" in found and "sans-entete.md" not in found
+    engine = Engine(idx)
+    assert engine.search("RGPD").hits[0].id == "20230114093015"
+    engine.close()
+
+
+def test_rebuild_starts_afresh(tmp_path, notes):
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    report = update_index(idx, [notes], rebuild=True)
+    assert report.rebuilt and report.added == 10 and report.records == 9
+    assert len(ids(idx)) == 9
+
+
+def test_second_writer_waits_then_names_the_holder(tmp_path, notes):
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    with index_lock(idx):
+        started = time.monotonic()
+        with pytest.raises(IndexLocked) as err:
+            update_index(idx, [notes], lock_timeout=0.5)
+        assert time.monotonic() - started >= 0.5
+    assert f"(pid {os.getpid()})" in err.value.message
+    assert "réessayez" in err.value.message
+    update_index(idx, [notes])  # the lock is free again
+
+
+def test_interrupted_update_keeps_the_previous_index(tmp_path, notes, monkeypatch):
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    before = ids(idx)
+    write_note(notes, "nouvelle.md", "Nouvelle", "texte neuf", id="20240101000000")
+    (notes / "etalab.md").write_text("---\ntitle: Etalab modifié\n---\n", "utf-8")
+    calls = {"n": 0}
+    real = index_mod.read_source
+
+    def dying(source):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(source)
+
+    monkeypatch.setattr(index_mod, "read_source", dying)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(idx, [notes])
+    assert ids(idx) == before
+    monkeypatch.setattr(index_mod, "read_source", real)
+    report = update_index(idx, [notes])
+    assert (report.added, report.updated) == (1, 1)
+    assert "20240101000000" in ids(idx)
+
+
+def test_manifest_records_every_file(tmp_path, notes):
+    update_index(tmp_path / "idx", [notes])
+    manifest = Manifest.load(tmp_path / "idx")
+    entry = manifest.files[str(notes / "etalab.md")]
+    assert set(entry) >= {"size", "mtime_ns", "hash", "records", "problems"}
+    assert entry["records"] == 1
+    assert manifest.files[str(notes / "image.md")]["records"] == 0
+
+
+def test_an_index_of_another_version_is_rebuilt_and_said(tmp_path, notes, monkeypatch):
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    monkeypatch.setattr(index_mod, "INDEX_NAME", "sk999")
+    report = update_index(idx, [notes])
+    assert report.rebuilt
+    assert any("autre version" in p.message for p in report.problems)
+
+
+def test_missing_index_says_what_to_do(tmp_path):
+    with pytest.raises(IndexMissing) as err:
+        open_index(tmp_path / "nope")
+    assert "searchkit index" in err.value.message
+
+
+def test_duplicate_note_ids_keep_both_notes(tmp_path, notes):
+    write_note(notes, "copie.md", "Copie d'Etalab", "copie", id="20230114093015")
+    report = update_index(tmp_path / "idx", [notes])
+    found = ids(tmp_path / "idx")
+    # files are read in name order: copie.md takes the id, etalab.md falls back to its path
+    assert "20230114093015" in found and "etalab.md" in found and len(found) == 10
+    [problem] = [p for p in report.problems if "déjà utilisé" in p.message]
+    assert problem.path.endswith("etalab.md") and "indexée sous « etalab.md »" in problem.message

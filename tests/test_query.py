@@ -1,0 +1,162 @@
+"""Searching a real index built from the fixture notes."""
+
+import pytest
+
+from searchkit.errors import QueryError
+from searchkit.index import update_index
+from searchkit.query import Engine, parse
+from tests.helpers import copy_notes
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("q")
+    notes = copy_notes(tmp)
+    update_index(tmp / "idx", [notes])
+    eng = Engine(tmp / "idx")
+    yield eng
+    eng.close()
+
+
+def titles(results):
+    return [h.title for h in results.hits]
+
+
+@pytest.mark.parametrize(
+    "typed, expected_title",
+    [
+        ("donnees", "Etalab"),
+        ("ecole", "Le cœur de Saint-Étienne"),
+        ("coeur", "Le cœur de Saint-Étienne"),
+        ("l’innovation", "Le cœur de Saint-Étienne"),
+        ("l'innovation", "Le cœur de Saint-Étienne"),
+        ("réseaux ferrés", "Le cœur de Saint-Étienne"),
+        ("saint etienne", "Le cœur de Saint-Étienne"),
+        ("equipements sportifs", "Une note sans en-tête"),
+    ],
+)
+def test_required_french_behaviour(engine, typed, expected_title):
+    assert expected_title in titles(engine.search(typed))
+
+
+def test_title_and_tags_weigh_more_than_body(engine):
+    # "plateforme" is a tag and in the summary of data.gouv.fr, nowhere in a title
+    assert titles(engine.search("Etalab"))[0] == "Etalab"
+    assert titles(engine.search("plateforme"))[0] == "data.gouv.fr"
+
+
+def test_exact_accented_form_ranks_first(engine):
+    assert titles(engine.search("pêche"))[0] == "Pêche en rivière"
+    assert titles(engine.search("péché"))[0] == "Le péché de gourmandise"
+
+
+def test_all_words_required_then_fallback_with_notice(engine):
+    both = engine.search("etalab licence")
+    assert titles(both) == ["Etalab"] and both.notice is None
+    fallback = engine.search("etalab gourmandise")
+    assert set(titles(fallback)) >= {"Etalab", "Le péché de gourmandise"}
+    assert "une partie des mots" in fallback.notice
+
+
+def test_phrases_operators_fields_and_prefixes(engine):
+    assert set(titles(engine.search('"réseaux ferrés"'))) == {"Le cœur de Saint-Étienne", "data.gouv.fr"}
+    assert titles(engine.search('"ferrés réseaux"')) == []
+    assert set(titles(engine.search("gourmandise OR rivière"))) == {"Le péché de gourmandise", "Pêche en rivière"}
+    assert set(titles(engine.search("gourmandise OU rivière"))) == {"Le péché de gourmandise", "Pêche en rivière"}
+    without = titles(engine.search("etalab -licence"))
+    assert without == ["Le cœur de Saint-Étienne"]  # names Etalab in a [[id|Etalab]] link
+    assert titles(engine.search("etalab SAUF licence")) == without
+    assert titles(engine.search("title:etalab")) == ["Etalab"]
+    assert titles(engine.search("kesako:plateforme")) == ["data.gouv.fr"]
+    assert set(titles(engine.search("type:notion"))) == {"Pêche en rivière", "Le péché de gourmandise"}
+    assert titles(engine.search("tag:loisirs")) == ["Pêche en rivière"]
+    assert "data.gouv.fr" in titles(engine.search("platef*"))
+
+
+@pytest.mark.parametrize("text", ['"unbalanced', "(a OR", "OR", "NOT", "*", "-", "a" * 10_000, "\x00\x07ctrl", "東京 Москва العربية", ")))((("])
+def test_any_typed_text_is_searched_without_error(engine, text):
+    engine.search(text)
+
+
+def test_filters_use_normalised_keys_and_combine(engine):
+    r = engine.search("", filters={"tag": ["libre d'acces"]})
+    assert set(titles(r)) == {"Etalab", "data.gouv.fr", "Le cœur de Saint-Étienne"}
+    r = engine.search("", filters={"tag": ["libre d'acces"], "type": ["portail", "lieu"]})
+    assert set(titles(r)) == {"data.gouv.fr", "Le cœur de Saint-Étienne"}
+    r = engine.search("", filters={"tag": ["loisirs", "morale"]})
+    assert r.total == 2
+
+
+def test_facet_counts_follow_the_query_and_merge_variants(engine):
+    r = engine.search("", facets=("type", "tag"), facet_top=0)
+    tags = {v.value: v.count for v in r.facets["tag"]}
+    assert tags["libredacces"] == 3
+    assert tags["opendata"] == 2  # "open data" and "opendata"
+    types = {v.value: (v.label, v.count) for v in r.facets["type"]}
+    assert types["notion"] == ("notion", 2)
+    assert types["lieu"] == ("Lieu", 1)
+    narrowed = engine.search("gourmandise", facets=("tag",))
+    assert [(v.value, v.count) for v in narrowed.facets["tag"]] == [("morale", 1)]
+
+
+def test_a_facet_ignores_its_own_selection(engine):
+    r = engine.search("", filters={"type": ["notion"]}, facets=("type", "tag"), facet_top=0)
+    assert r.total == 2
+    assert {v.value for v in r.facets["type"]} >= {"notion", "portail", "organisation"}
+    assert {v.value for v in r.facets["tag"]} == {"loisirs", "morale"}
+
+
+def test_snippets_mark_the_matched_words(engine):
+    hit = engine.search("réseaux ferrés").hits[0]
+    marked = [hit.snippet[a:b] for a, b in hit.marks]
+    assert marked == ["réseaux", "ferrés"]
+
+
+def test_snippets_show_linked_titles_instead_of_ids(engine):
+    hit = engine.search("anime").hits[0]
+    assert "data.gouv.fr" in hit.snippet and "[[" not in hit.snippet
+
+
+def test_links_and_backlinks(engine):
+    assert engine.get("20230114093100").links == ("20230114093015", "99999999999999")
+    back = engine.backlinks("20230114093015")
+    assert [title for _, title in back] == ["data.gouv.fr", "Le cœur de Saint-Étienne"]
+
+
+def test_typos_are_tolerated_but_rank_below_exact(engine):
+    r = engine.search("gourmandize")
+    assert titles(r)[0] == "Le péché de gourmandise"
+    assert "gourmandize" in r.notice
+
+
+def test_suggestions_when_nothing_matches(engine):
+    r = engine.search("zzzqqq xyzxyz")
+    assert r.total == 0 and r.hits == ()
+
+
+def test_sorting(engine):
+    by_title = titles(engine.search("", sort="title", limit=20))
+    assert by_title == sorted(by_title, key=lambda s: s.casefold().replace("é", "e").replace("ê", "e"))
+
+
+def test_bad_limits_and_facets_are_query_errors(engine):
+    with pytest.raises(QueryError):
+        engine.search("x", limit=-1)
+    with pytest.raises(QueryError) as err:
+        engine.search("x", filters={"couleur": ["rouge"]})
+    assert "Facette inconnue" in err.value.message
+    assert engine.search("etalab", limit=0).hits == ()
+
+
+def test_parse_keeps_what_people_mean():
+    clauses, ignored = parse('title:"open data" -brouillon a OR b préf* "')
+    assert ignored == ['"']
+    clauses, ignored = parse('title:"open data" -brouillon a OR b préf*')
+    assert [(c.kind, c.text, c.fields, c.negate) for c in clauses] == [
+        ("phrase", "open data", ("title",), False),
+        ("word", "brouillon", (), True),
+        ("word", "a", (), False),
+        ("prefix", "préf", (), False),
+    ]
+    assert [(c.kind, c.text) for c in clauses[2].alternatives] == [("word", "b")]
+    assert ignored == []
