@@ -64,7 +64,8 @@ def build_schema() -> Schema:
         tags_exact=TEXT(analyzer=EXACT, phrase=False),
         summary=TEXT(analyzer=FRENCH),
         body=TEXT(analyzer=FRENCH),
-        meta=TEXT(analyzer=FRENCH),  # publisher, spatial, other front-matter values
+        meta=TEXT(analyzer=FRENCH),  # publisher, spatial, other front-matter values, file name
+        linked=TEXT(analyzer=FRENCH),  # titles of the notes this one links to with [[id]]
         type=KEYWORD(commas=True),
         tag=KEYWORD(commas=True),
         publisher=KEYWORD(commas=True),
@@ -100,7 +101,8 @@ def facet_values(record: Record) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def to_document(record: Record) -> dict:
+def to_document(record: Record, linked: str = "") -> dict:
+    """The Whoosh document of ``record``; ``linked`` is the titles of its [[id]] targets."""
     facets = facet_values(record)
     extra_text = " ".join(v for _, v in record.extra)
     data = {
@@ -121,7 +123,9 @@ def to_document(record: Record) -> dict:
         "tags_exact": " ; ".join(record.tags),
         "summary": record.summary,
         "body": record.body,
-        "meta": " ; ".join(filter(None, (record.publisher, record.spatial, " ".join(record.types), extra_text, record.url))),
+        "meta": " ; ".join(filter(None, (record.publisher, record.spatial, " ".join(record.types), extra_text, record.url,
+                                         Path(record.path).stem if record.kind == "note" else ""))),
+        "linked": linked,
         "type": ",".join(k for k, _ in facets["type"]),
         "tag": ",".join(k for k, _ in facets["tag"]),
         "publisher": ",".join(k for k, _ in facets["publisher"]),
@@ -384,6 +388,21 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
         for path in removed_paths:
             writer.delete_by_term("path", path)
         written_now: dict[str, tuple[str, float, str]] = {}  # id -> (modified, mtime, path) this run
+        # notes are read first, so that every [[id]] can be given its title
+        read_first = {str(s.path): read_source(s) for s, _, _ in changed if s.kind == "note"}
+        titles_now = {r.id: r.title for records, _ in read_first.values() for r in records}
+
+        def linked_titles(record: Record) -> str:
+            out = []
+            for target in record.links:
+                title = titles_now.get(target)
+                if title is None and searcher is not None:
+                    stored = searcher.document(id=target)
+                    title = stored.get("title") if stored else None
+                if title:
+                    out.append(title)
+            return " ; ".join(out)
+
         total = len(changed)
         for n, (source, digest, st) in enumerate(changed, 1):
             path = str(source.path)
@@ -398,7 +417,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
                 updated += 1
             if not rebuild:
                 writer.delete_by_term("path", path)
-            records, file_problems = read_source(source)
+            records, file_problems = read_first.pop(path, None) or read_source(source)
             shadowed: dict[str, str] = {}
             ids: list[str] = []
             for record in records:
@@ -425,7 +444,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
                         other = new_files.get(seen[2])
                         if other is not None:
                             other.setdefault("shadowed", {})[record.id] = path
-                writer.update_document(**to_document(record))
+                writer.update_document(**to_document(record, linked_titles(record) if record.links else ""))
                 written_now[record.id] = (record.modified, record.mtime, path)
                 ids.append(record.id)
                 records_written += 1

@@ -53,6 +53,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "index.no_sources": ("Aucune source à indexer : {paths} n'existe pas. Donnez un dossier de notes ou un catalogue : searchkit index DOSSIER", "Nothing to index: {paths} does not exist. Give a notes folder or a catalogue: searchkit index FOLDER"),
     # query
     "query.fallback": ("Aucune fiche ne contient tous les mots : résultats contenant une partie des mots.", "No record contains all the words: results containing some of them."),
+    "query.backfill": ("{n} fiche(s) contiennent tous les mots ; les suivantes n'en contiennent qu'une partie.", "{n} record(s) contain every word; the following ones contain only some."),
     "query.synonyms": ("Synonymes ajoutés : {pairs}.", "Synonyms added: {pairs}."),
     "query.fuzzy": ("Orthographe approchée : {pairs}.", "Close spellings: {pairs}."),
     "query.ignored": ("Ignoré dans la requête : {parts}.", "Ignored in the query: {parts}."),
@@ -81,6 +82,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kind.dataset": ("jeu de données", "dataset"),
     # --- tui --- (the terminal app's strings; keep them in this block)
     "tui.title": ("searchkit", "searchkit"),
+    "tui.field": ("{label} : ", "{label}: "),
+    "tui.facet_values": ("{facet} : {values}", "{facet}: {values}"),
     "tui.search.placeholder": ("Chercher dans les notes et les jeux de données…  (/ pour revenir ici)", "Search notes and datasets…  (/ to come back here)"),
     "tui.facets.filter": ("Filtrer les facettes…", "Filter facets…"),
     "tui.facets.more": ("+ {n} de plus", "+ {n} more"),

@@ -21,10 +21,12 @@ searched as plain words.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import query as Q
@@ -41,13 +43,14 @@ from searchkit.textnorm import facet_key, fold, fold_same_length
 MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
 SORTS = ("relevance", "title", "modified")
+BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
-TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7))
+TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7), ("linked", 0.5))
 EXACT_FIELDS = (("title_exact", 3.0), ("tags_exact", 2.0))
 FUZZY_BOOST = 0.25
 PREFIX_BOOST = 0.6
-SYNONYM_BOOST = 0.7
+SYNONYM_BOOST = 0.9
 PHRASE_BOOST = 2.0
 
 # what a person types before a colon -> the index fields searched
@@ -69,8 +72,7 @@ NOT_WORDS = {"not", "sauf"}
 # question and filler words that carry no meaning in a long question
 FILLER = frozenset(fold(w) for w in """
 quel quels quelle quelles qui quoi comment pourquoi combien quand où ou est-ce
-trouver cherche chercher recherche liste lister donne donner existe-t-il y-a-t-il il
-y a-t-il peut-on puis-je veux voudrais savoir connaitre connaître
+existe-t-il y-a-t-il a-t-il peut-on puis-je
 """.split())
 
 
@@ -177,17 +179,37 @@ class QueryBuilder:
         stems = terms(FRENCH, text)
         if not stems:
             return None
+        if len(stems) > 1:
+            return self._compound(text, fields, boost, text_fields)
         exacts = terms(EXACT, text)
-        if len(stems) > 1:  # hyphenated or elided into several words: all of them
-            parts = [self.word(s_exact, fields, boost) for s_exact in exacts[-len(stems):]] if len(exacts) == len(stems) else []
-            parts = [p for p in parts if p is not None]
-            whole = Q.Or([Q.Term(f, stems[0], boost=b * boost) for f, b in text_fields])
-            return Q.Or([whole, Q.And(parts)]) if parts else whole
         stem, exact = stems[0], exacts[0] if exacts else stems[0]
         self.stems.add(stem)
+        boost *= self._damping(stem)
         options: list[Q.Query] = [Q.Term(f, stem, boost=b * boost) for f, b in text_fields]
         options += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
-        if self.fuzzy and not stem.isdigit() and len(stem) >= 4 and self._doc_frequency(stem) == 0:
+        frequency = self._doc_frequency(stem)
+        split = self._split(text) if frequency < 3 and len(stem) >= 6 else None
+        if split is not None:
+            options.append(split)
+            frequency = max(frequency, 1)
+        if frequency == 0 and len(stem) >= 4 and not stem.isdigit():
+            # a word cut short, as typed in a search box: "interop", "anonym"
+            folded = fold(text).casefold()
+            variants = {folded, stem}
+            found_prefix = [v for v in variants if self._has_prefix(v)]
+            if found_prefix:
+                self.prefixes.update(found_prefix)
+                options += [Q.Prefix(f, v, boost=b * PREFIX_BOOST) for f, b in text_fields if f != "meta" for v in found_prefix]
+                frequency = 1
+        if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
+            # letters swapped: "cnli", "inira" (Whoosh's distance counts a swap as 2)
+            swaps = self._transpositions(fold(text).casefold())
+            if swaps:
+                self.fuzzy_notes.append(f"{text} → {', '.join(sorted(swaps)[:3])}")
+                self.stems.update(swaps)
+                options += [Q.Term(f, v, boost=b * FUZZY_BOOST * 2) for f, b in text_fields for v in swaps]
+                frequency = 1
+        if self.fuzzy and not stem.isdigit() and len(stem) >= 4 and frequency == 0:
             folded = fold(text).casefold()
             maxdist = 1 if len(folded) <= 7 else 2
             fuzzy = [Q.FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
@@ -199,11 +221,72 @@ class QueryBuilder:
             options += fuzzy
         return Q.Or(options)
 
+    def _damping(self, stem: str) -> float:
+        """Words found in a quarter of the records or more carry little meaning
+        ("données" in an open-data corpus): their weight is cut."""
+        total = self._doc_count()
+        if total < 20:
+            return 1.0
+        share = self.reader.doc_frequency("body", stem) / total
+        return 1.0 if share < 0.25 else 0.35
+
+    def _doc_count(self) -> int:
+        if not hasattr(self, "_count"):
+            self._count = self.reader.doc_count()
+        return self._count
+
+    def _compound(self, text: str, fields, boost: float, text_fields) -> Q.Query:
+        """``saint-étienne``, ``data.gouv.fr``: the parts as a phrase, the joined
+        form when the analyzer made one, or every part anywhere."""
+        tokens = [(tok.text, tok.pos) for tok in FRENCH(text, positions=True)]
+        wholes = [w for k, (w, pos) in enumerate(tokens) if k + 1 < len(tokens) and tokens[k + 1][1] == pos]
+        parts = [w for w in (t for t, _ in tokens) if w not in wholes]
+        self.stems.update(parts + wholes)
+        options: list[Q.Query] = []
+        for f, b in text_fields:
+            if len(parts) > 1 and f != "meta":
+                options.append(Q.Phrase(f, parts, boost=b * boost * 1.5))
+            options += [Q.Term(f, w, boost=b * boost) for w in wholes]
+        options.append(Q.And([Q.Or([Q.Term(f, p, boost=b * boost * self._damping(p)) for f, b in text_fields]) for p in parts]))
+        return Q.Or(options)
+
+    def _has_prefix(self, prefix: str) -> bool:
+        for f in ("title", "tags", "body"):
+            for _ in self.reader.expand_prefix(f, prefix):
+                return True
+        return False
+
+    def _transpositions(self, folded: str) -> set[str]:
+        found = set()
+        for k in range(len(folded) - 1):
+            if folded[k] == folded[k + 1]:
+                continue
+            swapped = folded[:k] + folded[k + 1] + folded[k] + folded[k + 2:]
+            stems = terms(FRENCH, swapped)
+            if len(stems) == 1 and self._doc_frequency(stems[0]) > 0:
+                found.add(stems[0])
+        return found
+
+    def _split(self, text: str) -> Q.Query | None:
+        """``opendata`` also finds ``open data``: the best split into two known words."""
+        folded = fold(text).casefold()
+        best, best_score = None, 0
+        for cut in range(3, len(folded) - 2):
+            left, right = terms(FRENCH, folded[:cut]), terms(FRENCH, folded[cut:])
+            if len(left) != 1 or len(right) != 1:
+                continue
+            score = min(self._doc_frequency(left[0]), self._doc_frequency(right[0]))
+            if score > best_score:
+                best, best_score = (left[0], right[0]), score
+        if best is None:
+            return None
+        self.stems.update(best)
+        return Q.Or([Q.Phrase(f, list(best), boost=b) for f, b in TEXT_FIELDS if f != "meta"])
+
     def _expansions(self, fuzzy_terms) -> set[str]:
         found: set[str] = set()
         for q in fuzzy_terms:
             try:
-                found.update(text for _, text in q.iterall_terms() if False) if False else None
                 found.update(q._btexts(self.reader))
             except Exception:
                 continue
@@ -283,6 +366,67 @@ def _meaningful(clauses: list[Clause]) -> list[Clause]:
     return keep if any(c.kind != "keyword" and not c.negate for c in keep) else clauses
 
 
+@lru_cache(maxsize=4)
+def _thesaurus_keys(_version: int = 0) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Thesaurus entries keyed by their analysed terms, so stop words and
+    elisions do not matter: ``commission nationale de l'informatique`` ="""
+    table: dict[tuple[str, ...], list[str]] = {}
+    for group in thesaurus.groups(os.environ.get("SEARCHKIT_THESAURUS")):
+        for item in group:
+            key = tuple(terms(FRENCH, item))
+            if key:
+                table.setdefault(key, []).extend(g for g in group if tuple(terms(FRENCH, g)) != key)
+    return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
+
+
+def _thesaurus_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
+    """The longest run of plain words from ``i`` that the thesaurus knows (2-10 words)."""
+    keys = _thesaurus_keys()
+    for j in range(min(len(clauses), i + 10), i + 1, -1):
+        run = clauses[i:j]
+        if not all(_plain(c) for c in run):
+            continue
+        phrase = " ".join(c.text for c in run)
+        key = tuple(terms(FRENCH, phrase))
+        expansions = keys.get(key) if len(key) >= 2 else None
+        if not expansions:
+            continue
+        parts = [builder.word(c.text) for c in run]
+        parts = [p for p in parts if p is not None]
+        alts = [builder.phrase(e) if " " in e else builder.word(e) for e in expansions]
+        alts = [a for a in alts if a is not None]
+        builder.synonym_notes.append(f"{phrase} = {', '.join(expansions)}")
+        together = builder.phrase(phrase)
+        options = ([Q.And(parts)] if parts else []) + [a.with_boost(SYNONYM_BOOST) for a in alts]
+        if together is not None:
+            options.append(together.with_boost(PHRASE_BOOST))
+        return Q.Or(options), len(run)
+    return None
+
+
+def _joined_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
+    """``géo portail`` also finds ``géoportail`` (and ``open street map``,
+    ``openstreetmap``) when the joined word is in the index."""
+    for size in (3, 2):
+        run = clauses[i:i + size]
+        if len(run) < size or not all(_plain(c) for c in run):
+            continue
+        joined = terms(FRENCH, "".join(c.text for c in run))
+        if len(joined) != 1 or builder._doc_frequency(joined[0]) == 0:
+            continue
+        parts = [builder.word(c.text) for c in run]
+        if any(p is None for p in parts):
+            continue
+        builder.stems.add(joined[0])
+        whole = Q.Or([Q.Term(f, joined[0], boost=w) for f, w in TEXT_FIELDS])
+        return Q.Or([Q.And(parts), whole]), size
+    return None
+
+
+def _plain(c: Clause) -> bool:
+    return c.kind == "word" and not c.fields and not c.negate and not c.alternatives
+
+
 def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = False,
           fuzzy: bool = True, use_thesaurus: bool = True) -> Built:
     clauses, ignored = parse(text)
@@ -293,30 +437,40 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     must, should, must_not = [], [], []
     words: list[str] = []
     phrase_words: list[str] = []
-    for clause in clauses:
-        # whole multi-word thesaurus entries ("base adresse nationale") are handled below
-        q = builder.clause(clause)
+
+    def add(q, clause_kind="word", negate=False):
         if q is None:
-            if clause.kind == "word":
-                pass  # a stop word
-            continue
-        if clause.negate:
+            return
+        if negate:
             must_not.append(q)
-        elif any_word and clause.kind != "keyword":
+        elif any_word and clause_kind != "keyword":
             should.append(q)
         else:
             must.append(q)
-        if clause.kind in ("word", "prefix") and not clause.negate:
+
+    i = 0
+    while i < len(clauses):
+        clause = clauses[i]
+        if _plain(clause) and not any_word:
+            # a run of words that is a thesaurus entry: "base adresse nationale" = BAN
+            group = _thesaurus_group(builder, clauses, i) if use_thesaurus else None
+            if group is None:
+                # two words written as one elsewhere: "géo portail" = géoportail
+                group = _joined_group(builder, clauses, i)
+            if group is not None:
+                q, used = group
+                add(q)
+                for c in clauses[i:i + used]:
+                    words.append(c.text)
+                    phrase_words.append(c.text)
+                i += used
+                continue
+        q = builder.clause(clause)
+        add(q, clause.kind, clause.negate)
+        if q is not None and clause.kind in ("word", "prefix") and not clause.negate:
             words.append(clause.text)
             phrase_words.append(clause.text)
-    # multi-word synonyms: "base adresse nationale" -> BAN, and back
-    if use_thesaurus and len(phrase_words) >= 2:
-        for phrase, expansions in thesaurus.expand_phrase(" ".join(phrase_words)):
-            alts = [builder.word(e) if " " not in e else builder.phrase(e) for e in expansions]
-            alts = [a for a in alts if a is not None]
-            if alts:
-                should.append(Q.Or(alts, boost=SYNONYM_BOOST * 2))
-                builder.synonym_notes.append(f"{phrase} = {', '.join(expansions)}")
+        i += 1
     # proximity bonus: the words as a phrase (loose) in title or body
     if len(phrase_words) >= 2:
         stems = [s for w in phrase_words for s in terms(FRENCH, w)]
@@ -335,7 +489,14 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         core = Q.Or(should) if should else None
         positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
     else:
-        positive = Q.And(must) if must else None
+        scored = [q for q in must if not isinstance(q, Q.Term)]  # keyword filters stay required
+        if len(scored) >= 3:
+            # long queries: one word may be missing; records with every word still rank first
+            required = [q for q in must if q not in scored]
+            loose = Q.Or(scored, minmatch=len(scored) - 1)
+            positive = Q.And(required + [loose]) if required else loose
+        else:
+            positive = Q.And(must) if must else None
         if positive is not None and should:
             positive = Q.AndMaybe(positive, Q.Or(should))
     if positive is None and must_not:
@@ -601,31 +762,41 @@ class Engine:
         notices = list(built.notes)
         query = built.query if built.query is not None else Q.Every()
         base = set(query.docs(searcher))
-        if not base and built.query is not None and len(built.words) >= 2:
-            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
-            if fallback.query is not None:
-                fb_docs = set(fallback.query.docs(searcher))
-                if fb_docs:
-                    built, query, base = fallback, fallback.query, fb_docs
-                    notices = list(built.notes) + [t("query.fallback")]
         deleted = reader.has_deletions()
         if deleted:
             base = {d for d in base if not reader.is_deleted(d)}
         all_filter = self._filter_docs(filters)
         matched = base if all_filter is None else base & all_filter
+        # fewer records than a page contain every word: records containing some
+        # of the words follow them (ranked after), and the notice says so
+        extra: set = set()
+        fallback = None
+        if len(matched) < BACKFILL and built.query is not None and len(built.words) >= 2:
+            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            if fallback.query is not None:
+                extra = set(fallback.query.docs(searcher)) - base
+                if deleted:
+                    extra = {d for d in extra if not reader.is_deleted(d)}
+                if all_filter is not None:
+                    extra &= all_filter
+                if extra:
+                    notices = list(fallback.notes) + [t("query.fallback") if not matched else t("query.backfill", n=len(matched))]
         hits: list[Hit] = []
+        kwargs = {}
+        if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
+            kwargs["sortedby"] = "title_sort"
+        elif sort == "modified":
+            kwargs.update(sortedby="mtime", reverse=True)
         if limit and matched:
-            kwargs = {}
-            if sort == "title":
-                kwargs["sortedby"] = "title_sort"
-            elif sort == "modified":
-                kwargs.update(sortedby="mtime", reverse=True)
-            if isinstance(query, Q.Every) and sort == "relevance":
-                kwargs.update(sortedby="title_sort")
-            results = searcher.search(query, limit=limit, filter=matched, terms=explain, **kwargs)
             pattern = _matcher(built.stems, built.prefixes)
-            for hit in results:
+            for hit in searcher.search(query, limit=limit, filter=matched, terms=explain, **kwargs):
                 hits.append(self._hit(hit, pattern, explain))
+        if limit and extra and len(hits) < limit and fallback is not None:
+            pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
+            for hit in searcher.search(fallback.query, limit=limit - len(hits), filter=extra, terms=explain, **kwargs):
+                hits.append(self._hit(hit, pattern, explain))
+        base |= extra
+        matched |= extra
         facet_values: dict[str, tuple[FacetValue, ...]] = {}
         for name in facets:
             docs = matched
