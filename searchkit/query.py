@@ -43,6 +43,7 @@ from searchkit.textnorm import facet_key, fold, fold_same_length
 MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
 SORTS = ("relevance", "title", "modified")
+LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -597,7 +598,7 @@ class _Cache:
     generation: object = None
     forward: dict[str, list] = field(default_factory=dict)  # facet -> docnum -> keys
     postings: dict[tuple[str, str], frozenset] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] | None = None
+    labels: dict[tuple[str, str], str] | None = None
     titles: dict[str, str] = field(default_factory=dict)
 
 
@@ -661,21 +662,29 @@ class Engine:
             self._cache.postings[(name, key)] = cached
         return cached
 
-    def labels(self, name: str) -> dict[str, str]:
-        """Facet key -> its most common spelling across the index."""
-        if self._cache.labels is None:
-            counts: dict[str, dict[str, Counter]] = {}
+    def label(self, name: str, key: str) -> str:
+        """The most common spelling of facet value ``key``, from the first
+        ``LABEL_SAMPLE`` records that carry it (cached until the index changes)."""
+        cache = self._cache.labels
+        if cache is None:
+            cache = self._cache.labels = {}
+        found = cache.get((name, key))
+        if found is None:
             reader = self.searcher().reader()
-            for _, stored in reader.iter_docs():
-                raw = stored.get("facets") or ""
-                parts = raw.split("\x1f") if raw else []
-                for i in range(0, len(parts) - 2, 3):
-                    counts.setdefault(parts[i], {}).setdefault(parts[i + 1], Counter())[parts[i + 2]] += 1
-            self._cache.labels = {
-                facet: {key: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for key, c in keys.items()}
-                for facet, keys in counts.items()
-            }
-        return self._cache.labels.get(name, {})
+            counts: Counter = Counter()
+            marker = f"{name}\x1f{key}\x1f"
+            for n, docnum in enumerate(self._docs(name, key)):
+                if n >= LABEL_SAMPLE:
+                    break
+                raw = reader.stored_fields(docnum).get("facets") or ""
+                at = raw.find(marker)
+                if at == -1 or (at and raw[at - 1] != "\x1f"):
+                    continue
+                rest = raw[at + len(marker):]
+                counts[rest.split("\x1f", 1)[0]] += 1
+            found = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else key
+            cache[(name, key)] = found
+        return found
 
     def _filter_docs(self, filters: dict[str, list[str]], skip: str | None = None) -> set | None:
         result: set | None = None
@@ -695,11 +704,10 @@ class Engine:
             keys = fwd[d]
             if keys:
                 counter.update(keys)
-        labels = self.labels(name)
         ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
         if top:
             ranked = ranked[:top]
-        return tuple(FacetValue(k, labels.get(k, k), c) for k, c in ranked)
+        return tuple(FacetValue(k, self.label(name, k), c) for k, c in ranked)
 
     # -- records
     def get(self, record_id: str) -> Record | None:

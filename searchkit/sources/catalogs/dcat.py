@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
 
 from .common import (
     Item, Src, as_list, bbox_text, build, period, record_position, text_of,
@@ -166,7 +167,7 @@ def _xml_blocks(src: Src, data: bytes) -> list[bytes] | Item:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except SafeET.ParseError as exc:
         return src.problem(f"XML invalide : {exc}.")
-    except Exception as exc:  # defusedxml's EntitiesForbidden, ExternalReferenceForbidden...
+    except DefusedXmlException as exc:  # EntitiesForbidden, ExternalReferenceForbidden...
         return src.problem(
             f"XML refusé : déclaration d'entité ou référence externe interdite ({type(exc).__name__})."
         )
@@ -230,6 +231,7 @@ class _Reader:
         self.g = graph
         self.RDF = RDF
         self.WKT = URIRef("http://www.opengis.net/ont/geosparql#asWKT")
+        self.UPDATED = URIRef("http://purl.org/dc/terms/updated")  # not DCAT, but GeoNetwork writes it
         self.DCAT = Namespace(DCAT_NS)
         self.DCT = DCTERMS
         self.FOAF = FOAF
@@ -335,7 +337,7 @@ class _Reader:
             name = self.label(term)
             if name and not bbox_text(name):
                 return name
-            for geom in self.texts(term, self.LOCN.geometry, self.DCAT.bbox, self.DCAT.centroid) + (
+            for geom in self.texts(term, self.LOCN.geometry, self.DCAT.bbox, self.DCAT.centroid, self.WKT) + (
                 [name] if name else []
             ):
                 box = bbox_text(geom)
@@ -368,9 +370,11 @@ class _Reader:
         url = next((u or t for t, u in landing if u or t), "")
         if not url and isinstance(node, URIRef) and str(node).startswith(("http://", "https://")):
             url = str(node)
-        modified = sorted(self.texts(node, d.modified), reverse=True) or self.texts(node, d.term("updated"))
+        modified = sorted(self.texts(node, d.modified), reverse=True) or self.texts(node, self.UPDATED)
         frequency = [self.uri_or_label(t) for t in self.objects(node, d.accrualPeriodicity)]
-        freq = next((u.rstrip("/").rsplit("/", 1)[-1] if u and not t else t for t, u in frequency), "")
+        freq = next((t or u for t, u in frequency if t or u), "")
+        if freq.startswith(("http://", "https://")):
+            freq = freq.rstrip("/").rsplit("/", 1)[-1]
         ident = self.first(node, d.identifier) or (str(node) if isinstance(node, URIRef) else "")
         return build(
             src,

@@ -27,8 +27,10 @@ _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w=.+-]+)*;base64,[A-Za-z0-9
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)|<!\[if[^\]]*\]>|<!\[endif\]>", re.S)
 _DROP_BLOCK = re.compile(r"<(script|style|head|title|xml)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I)
 _LOOKS_HTML = re.compile(
-    r"</?(?:p|div|span|br|a|ul|ol|li|strong|em|b|i|u|h[1-6]|table|tr|td|th|img|font|"
-    r"o:p|blockquote|pre|code|hr|sup|sub|section|article)\b[^<>]*>",
+    r"</?(?:p|div|span|br|a|ul|ol|li|dl|dt|dd|strong|em|b|i|u|s|small|big|center|h[1-6]|"
+    r"table|thead|tbody|tfoot|tr|td|th|caption|img|font|o:p|blockquote|pre|code|hr|sup|sub|"
+    r"section|article|header|footer|nav|main|aside|figure|figcaption|abbr|cite|q|iframe|"
+    r"strike|del|ins|mark|time|label)\b[^<>]*>",
     re.I,
 )
 _BREAK = re.compile(r"<br\s*/?>", re.I)
@@ -42,22 +44,25 @@ _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # Markdown, applied line by line or on the whole text
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\s*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\s*\)")
+_MD_TITLE = r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?"""
+_MD_URL = r"(?:[^()\s]|\([^()\s]*\))*"
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*" + _MD_URL + _MD_TITLE + r"\s*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*" + _MD_URL + _MD_TITLE + r"\s*\)")
 _MD_REFLINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_MD_REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+_MD_REFDEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$", re.M)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.M)
-_MD_SETEXT = re.compile(r"^\s{0,3}(?:=+|-{2,})\s*$", re.M)
-_MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.M)
-_MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.M)
-_MD_BULLET = re.compile(r"^(\s*)[*+-]\s+", re.M)
-_MD_FENCE = re.compile(r"^\s*(?:```|~~~).*$", re.M)
-_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$", re.M)
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]*([^#\s].*?))?[ \t#]*$", re.M)
+_MD_SETEXT = re.compile(r"^[ \t]{0,3}(?:=+|-{2,})[ \t]*$", re.M)
+_MD_RULE = re.compile(r"^[ \t]{0,3}(?:[-*_][ \t]*){3,}$", re.M)
+_MD_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
+_MD_BULLET = re.compile(r"^([ \t]*)[*+-][ \t]+", re.M)
+_MD_FENCE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.M)
+_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.S)
 _MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _MD_CODE = re.compile(r"`+([^`]*)`+")
+_LONE_STARS = re.compile(r"\*{2,}")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 _SPACES = re.compile(r"[ \t\f\v\r]+")
@@ -84,25 +89,40 @@ def _strip_html(text: str) -> str:
 
 
 def _strip_markdown(text: str) -> str:
-    text = _MD_FENCE.sub("", text)
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_REFLINK.sub(r"\1", text)
-    text = _MD_REFDEF.sub("", text)
-    text = _MD_AUTOLINK.sub(r"\1", text)
-    text = _MD_TABLE_RULE.sub("", text)
-    text = _MD_RULE.sub("", text)
-    text = _MD_SETEXT.sub("", text)
-    text = _MD_HEADING.sub(r"\1", text)
-    text = _MD_QUOTE.sub("", text)
-    text = _MD_BULLET.sub(r"\1- ", text)
-    text = _MD_STRONG.sub(r"\2", text)
-    text = _MD_STRIKE.sub(r"\1", text)
-    text = _MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _MD_CODE.sub(r"\1", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    # table rows: "| a | b |" -> "a  b"
-    return re.sub(r"^\s*\|(.*)\|\s*$", lambda m: m.group(1).replace("|", "  "), text, flags=re.M)
+    # each pattern only runs when its marker is present: this is the hot path of a big export
+    if "```" in text or "~~~" in text:
+        text = _MD_FENCE.sub("", text)
+    if "](" in text:
+        text = _MD_IMAGE.sub("", text)
+        text = _MD_LINK.sub(r"\1", text)
+    if "][" in text or "]:" in text:
+        text = _MD_REFLINK.sub(r"\1", text)
+        text = _MD_REFDEF.sub("", text)
+    if "<" in text:
+        text = _MD_AUTOLINK.sub(r"\1", text)
+    if "|" in text:
+        text = _MD_TABLE_RULE.sub("", text)
+        text = re.sub(r"^[ \t]*\|(.*)\|[ \t]*$", lambda m: m.group(1).replace("|", "  "), text, flags=re.M)
+    if "---" in text or "***" in text or "___" in text or "==" in text:
+        text = _MD_RULE.sub("", text)
+        text = _MD_SETEXT.sub("", text)
+    if "#" in text:
+        text = _MD_HEADING.sub(lambda m: m.group(1) or "", text)
+    if ">" in text:
+        text = _MD_QUOTE.sub("", text)
+    if "*" in text or "+" in text or "-" in text:
+        text = _MD_BULLET.sub(r"\1- ", text)
+    if "*" in text or "_" in text:
+        text = _MD_STRONG.sub(r"\2", text)
+        text = _MD_EM.sub(lambda m: m.group(1) or m.group(2), text)
+        text = _LONE_STARS.sub("", text)  # unbalanced ** left by hand-written Markdown
+    if "~~" in text:
+        text = _MD_STRIKE.sub(r"\1", text)
+    if "`" in text:
+        text = _MD_CODE.sub(r"\1", text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    return text
 
 
 def html_to_text(text: str | None) -> str:
@@ -153,7 +173,8 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT) -> str:
     >>> summarize("Présenté par M. Daniel Percheron en séance. Voté en mai.")
     'Présenté par M. Daniel Percheron en séance.'
     """
-    flat = " ".join(text.split())
+    first = text.strip().split("\n\n", 1)[0]
+    flat = " ".join((first if len(first.strip()) >= 20 else text).split())
     if not flat:
         return ""
     for match in _SENTENCE_END.finditer(flat):
