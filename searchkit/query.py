@@ -21,6 +21,7 @@ searched as plain words.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -40,10 +41,25 @@ from searchkit.messages import t
 from searchkit.model import FacetValue, Hit, Record, Results
 from searchkit.textnorm import facet_key, fold, fold_same_length
 
+class Or(Q.Or):
+    """Whoosh's Or, always with the binary tree of union matchers.
+
+    Under 5,000 documents Whoosh switches to a "preloaded array" matcher that
+    mis-scores phrase sub-queries under a top-N collector (a record ranked 2nd
+    without a limit vanished from the top 10); large indexes already use this one.
+    """
+
+    matcher_type = Q.Or.DEFAULT_MATCHER
+
+
 MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
 SORTS = ("relevance", "title", "modified")
 LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
+LOOSE_SHARE = 0.6  # share of the words a record needs when the query has 3 or more
+QUESTION_SHARE = 0.5  # the same for a question (ends with ?, starts with quel/qui/où...)
+COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
+COMMON_WEIGHT = 0.35  # ... and weighs this much
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -169,6 +185,8 @@ class QueryBuilder:
         self.prefixes: set[str] = set()
         self.fuzzy_notes: list[str] = []
         self.synonym_notes: list[str] = []
+        self.common = 0  # stems seen so far that are in a quarter of the records or more
+        self.meaningful = 0
 
     def _doc_frequency(self, stem: str) -> int:
         return sum(self.reader.doc_frequency(f, stem) for f, _ in TEXT_FIELDS)
@@ -220,16 +238,21 @@ class QueryBuilder:
                 self.fuzzy_notes.append(f"{text} → {', '.join(sorted(found)[:3])}")
                 self.stems.update(found)
             options += fuzzy
-        return Q.Or(options)
+        return Or(options)
 
     def _damping(self, stem: str) -> float:
         """Words found in a quarter of the records or more carry little meaning
         ("données" in an open-data corpus): their weight is cut."""
         total = self._doc_count()
         if total < 20:
+            self.meaningful += 1
             return 1.0
         share = self.reader.doc_frequency("body", stem) / total
-        return 1.0 if share < 0.25 else 0.35
+        if share < COMMON_SHARE:
+            self.meaningful += 1
+            return 1.0
+        self.common += 1
+        return COMMON_WEIGHT
 
     def _doc_count(self) -> int:
         if not hasattr(self, "_count"):
@@ -248,8 +271,8 @@ class QueryBuilder:
             if len(parts) > 1 and f != "meta":
                 options.append(Q.Phrase(f, parts, boost=b * boost * 1.5))
             options += [Q.Term(f, w, boost=b * boost) for w in wholes]
-        options.append(Q.And([Q.Or([Q.Term(f, p, boost=b * boost * self._damping(p)) for f, b in text_fields]) for p in parts]))
-        return Q.Or(options)
+        options.append(Q.And([Or([Q.Term(f, p, boost=b * boost * self._damping(p)) for f, b in text_fields]) for p in parts]))
+        return Or(options)
 
     def _has_prefix(self, prefix: str) -> bool:
         for f in ("title", "tags", "body"):
@@ -282,7 +305,7 @@ class QueryBuilder:
         if best is None:
             return None
         self.stems.update(best)
-        return Q.Or([Q.Phrase(f, list(best), boost=b) for f, b in TEXT_FIELDS if f != "meta"])
+        return Or([Q.Phrase(f, list(best), boost=b) for f, b in TEXT_FIELDS if f != "meta"])
 
     def _expansions(self, fuzzy_terms) -> set[str]:
         found: set[str] = set()
@@ -311,7 +334,7 @@ class QueryBuilder:
         exact = self.word(text, fields)
         if exact is not None:
             options.append(exact)
-        return Q.Or(options)
+        return Or(options)
 
     def phrase(self, text: str, fields=None) -> Q.Query | None:
         stems = terms(FRENCH, text)
@@ -321,7 +344,7 @@ class QueryBuilder:
             return self.word(text, fields)
         self.stems.update(stems)
         targets = fields or ("title", "tags", "summary", "body")
-        return Q.Or([Q.Phrase(f, stems, slop=1, boost=dict(TEXT_FIELDS).get(f, 1.0)) for f in targets])
+        return Or([Q.Phrase(f, stems, slop=1, boost=dict(TEXT_FIELDS).get(f, 1.0)) for f in targets])
 
     def keyword(self, clause: Clause) -> Q.Query | None:
         name = clause.fields[0]
@@ -344,18 +367,25 @@ class QueryBuilder:
         alts = [self.clause(a) for a in clause.alternatives]
         alts = [a for a in alts if a is not None]
         if alts:
-            return Q.Or(([q] if q is not None else []) + alts)
+            return Or(([q] if q is not None else []) + alts)
         return q
 
     def _with_synonyms(self, text: str, q: Q.Query) -> Q.Query:
+        typed = (self.common, self.meaningful)
+        try:
+            return self._add_synonyms(text, q)
+        finally:
+            self.common, self.meaningful = typed
+
+    def _add_synonyms(self, text: str, q: Q.Query) -> Q.Query:
         expansions = thesaurus.expand_word(text)
         extra = []
         for phrase in expansions:
             built = self.phrase(phrase) if " " in phrase else self.word(phrase)
             if built is not None:
-                extra.append(Q.Or([built], boost=SYNONYM_BOOST) if not isinstance(built, Q.Or) else built.with_boost(SYNONYM_BOOST))
+                extra.append(Or([built], boost=SYNONYM_BOOST) if not isinstance(built, Q.Or) else built.with_boost(SYNONYM_BOOST))
                 self.synonym_notes.append(f"{text} = {phrase}")
-        return Q.Or([q] + extra) if extra else q
+        return Or([q] + extra) if extra else q
 
 
 def _meaningful(clauses: list[Clause]) -> list[Clause]:
@@ -394,14 +424,16 @@ def _thesaurus_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
             continue
         parts = [builder.word(c.text) for c in run]
         parts = [p for p in parts if p is not None]
+        typed = (builder.common, builder.meaningful)  # the words typed decide, not their synonyms
         alts = [builder.phrase(e) if " " in e else builder.word(e) for e in expansions]
         alts = [a for a in alts if a is not None]
+        builder.common, builder.meaningful = typed
         builder.synonym_notes.append(f"{phrase} = {', '.join(expansions)}")
         together = builder.phrase(phrase)
         options = ([Q.And(parts)] if parts else []) + [a.with_boost(SYNONYM_BOOST) for a in alts]
         if together is not None:
             options.append(together.with_boost(PHRASE_BOOST))
-        return Q.Or(options), len(run)
+        return Or(options), len(run)
     return None
 
 
@@ -419,9 +451,14 @@ def _joined_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
         if any(p is None for p in parts):
             continue
         builder.stems.add(joined[0])
-        whole = Q.Or([Q.Term(f, joined[0], boost=w) for f, w in TEXT_FIELDS])
-        return Q.Or([Q.And(parts), whole]), size
+        whole = Or([Q.Term(f, joined[0], boost=w) for f, w in TEXT_FIELDS])
+        return Or([Q.And(parts), whole]), size
     return None
+
+
+def _is_question(text: str) -> bool:
+    words = text.split()
+    return text.rstrip().endswith("?") or bool(words and fold(words[0]).casefold().strip("?") in FILLER)
 
 
 def _plain(c: Clause) -> bool:
@@ -439,19 +476,24 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     words: list[str] = []
     phrase_words: list[str] = []
 
-    def add(q, clause_kind="word", negate=False):
+    common: list = []  # clauses made only of very common words: they rank, they do not filter
+
+    def add(q, clause_kind="word", negate=False, before=(0, 0)):
         if q is None:
             return
         if negate:
             must_not.append(q)
         elif any_word and clause_kind != "keyword":
             should.append(q)
+        elif clause_kind != "keyword" and builder.meaningful == before[1] and builder.common > before[0]:
+            common.append(q)
         else:
             must.append(q)
 
     i = 0
     while i < len(clauses):
         clause = clauses[i]
+        snapshot = (builder.common, builder.meaningful)
         if _plain(clause) and not any_word:
             # a run of words that is a thesaurus entry: "base adresse nationale" = BAN
             group = _thesaurus_group(builder, clauses, i) if use_thesaurus else None
@@ -460,14 +502,14 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
                 group = _joined_group(builder, clauses, i)
             if group is not None:
                 q, used = group
-                add(q)
+                add(q, before=snapshot)
                 for c in clauses[i:i + used]:
                     words.append(c.text)
                     phrase_words.append(c.text)
                 i += used
                 continue
         q = builder.clause(clause)
-        add(q, clause.kind, clause.negate)
+        add(q, clause.kind, clause.negate, snapshot)
         if q is not None and clause.kind in ("word", "prefix") and not clause.negate:
             words.append(clause.text)
             phrase_words.append(clause.text)
@@ -476,7 +518,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     if len(phrase_words) >= 2:
         stems = [s for w in phrase_words for s in terms(FRENCH, w)]
         if len(stems) >= 2:
-            should.append(Q.Or([Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
+            should.append(Or([Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
                                 Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
                                 Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]))
     notes = []
@@ -487,23 +529,28 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     if builder.fuzzy_notes:
         notes.append(t("query.fuzzy", pairs="; ".join(builder.fuzzy_notes)))
     if any_word:
-        core = Q.Or(should) if should else None
+        core = Or(should) if should else None
         positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
     else:
+        if common and any(not isinstance(q, Q.Term) for q in must):
+            should.extend(common)
+        else:
+            must.extend(common)
         scored = [q for q in must if not isinstance(q, Q.Term)]  # keyword filters stay required
+        share = QUESTION_SHARE if _is_question(text) else LOOSE_SHARE
         if len(scored) >= 3:
-            # long queries: one word may be missing; records with every word still rank first
+            # long queries: some words may be missing; records with every word still rank first
             required = [q for q in must if q not in scored]
-            loose = Q.Or(scored, minmatch=len(scored) - 1)
+            loose = Or(scored, minmatch=max(2, math.ceil(len(scored) * share)))
             positive = Q.And(required + [loose]) if required else loose
         else:
             positive = Q.And(must) if must else None
         if positive is not None and should:
-            positive = Q.AndMaybe(positive, Q.Or(should))
+            positive = Q.AndMaybe(positive, Or(should))
     if positive is None and must_not:
         positive = Q.Every()
     if positive is not None and must_not:
-        positive = Q.AndNot(positive, Q.Or(must_not))
+        positive = Q.AndNot(positive, Or(must_not))
     return Built(positive, builder.stems, builder.prefixes, notes, words)
 
 
