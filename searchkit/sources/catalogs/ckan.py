@@ -27,6 +27,8 @@ from typing import Any
 
 from searchkit.model import Problem
 
+from .wording import say, where_of
+
 from .common import (
     Item, Src, as_list, bbox_text, build, normalise_licence, period, record_position, text_of,
 )
@@ -63,8 +65,8 @@ def _packages(src: Src, obj: Any) -> Iterator[Any]:
     if isinstance(obj, dict) and ("result" in obj or "success" in obj):
         if obj.get("success") is False or obj.get("result") is None:
             error = obj.get("error") if isinstance(obj.get("error"), dict) else {}
-            message = text_of(error.get("message")) or text_of(error.get("__type")) or "sans détail"
-            yield src.problem(f"réponse CKAN en erreur ({message}) : aucun jeu de données.")
+            message = text_of(error.get("message")) or text_of(error.get("__type")) or say("ckan.no_detail")
+            yield src.problem(say("ckan.error", message=message))
             return
         obj = obj["result"]
     if isinstance(obj, dict) and isinstance(obj.get("results"), list):
@@ -77,9 +79,7 @@ def _packages(src: Src, obj: Any) -> Iterator[Any]:
             continue
         yield item
     if names_only:
-        yield src.problem(
-            f"réponse CKAN sans description ({names_only} noms seulement, package_list ?) : ignorée."
-        )
+        yield src.problem(say("ckan.names_only", n=names_only))
 
 
 def _flatten(items: list[Any]) -> Iterator[Any]:
@@ -100,7 +100,7 @@ def read_json(src: Src, obj: Any, portal: str = "") -> Iterator[Item]:
             continue
         if not isinstance(item, dict):
             index += 1
-            yield src.problem("pas un objet package CKAN : ignoré.", record_position(index))
+            yield src.problem(say("record.not_object", kind="CKAN"), where_of(record_position(index)))
             continue
         index += 1
         yield record(src, item, record_position(index), portal)

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,12 @@ from searchkit.textnorm import facet_key
 from .formats import normalise_formats
 from .licences import normalise_licence
 from .text import html_to_text, one_line, summarize
+from .wording import say, where_of
 
 __all__ = [
     "MAX_WHOLE_FILE", "Src", "Item", "build", "html_to_text", "summarize", "one_line",
     "normalise_licence", "normalise_formats", "normalise_date", "period", "bbox_text",
-    "richness", "load_json", "decode", "as_list", "text_of",
+    "richness", "load_json", "xml_problem", "decode", "as_list", "text_of", "record_position",
 ]
 
 # Formats that cannot be streamed (JSON, RDF, a recorded session) are read whole
@@ -57,7 +58,7 @@ class Src:
             st = os.stat(path)
             resolved = str(Path(path).resolve())
         except OSError as exc:
-            raise SourceError(f"Impossible de lire {path} : {exc.strerror or exc}.") from exc
+            raise SourceError(say("file.unreadable", path=path, reason=exc.strerror or exc)) from exc
         return cls(shown=str(path), path=resolved, mtime=st.st_mtime)
 
     def problem(self, message: str, where: str = "") -> Problem:
@@ -74,26 +75,47 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_JSON_REASONS = {  # the json module's messages, in English, as wording keys
+    "Expecting value": "json.reason.value",
+    "Expecting property name enclosed in double quotes": "json.reason.property",
+    "Expecting ',' delimiter": "json.reason.comma",
+    "Expecting ':' delimiter": "json.reason.colon",
+    "Unterminated string starting at": "json.reason.string",
+    "Extra data": "json.reason.extra",
+    "Invalid control character at": "json.reason.control",
+    "Invalid \\escape": "json.reason.escape",
+    "Invalid \\uXXXX escape": "json.reason.escape",
+}
+
+
+def _json_problem(src: Src, exc: json.JSONDecodeError, where: str) -> Problem:
+    reason = say(_JSON_REASONS.get(exc.msg, "json.reason.other"))
+    if where:
+        return src.problem(say("json.invalid_at", line=exc.lineno, column=exc.colno, reason=reason), where)
+    return src.problem(say("json.invalid", column=exc.colno, reason=reason), say("where.line", line=exc.lineno))
+
+
 def load_json(src: Src, data: bytes, where: str = "") -> Any | Problem:
-    """The JSON value of ``data``, or a Problem that says where it breaks."""
-    try:
-        return json.loads(data)
-    except UnicodeDecodeError:
-        text = decode(data)
-    except RecursionError:
-        return src.problem("JSON trop profondément imbriqué : fichier ignoré.", where)
-    except json.JSONDecodeError as exc:
-        return src.problem(
-            f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.", where
-        )
-    try:
-        return json.loads(text)
-    except RecursionError:
-        return src.problem("JSON trop profondément imbriqué : fichier ignoré.", where)
-    except json.JSONDecodeError as exc:
-        return src.problem(
-            f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.", where
-        )
+    """The JSON value of ``data``, or a Problem that says where it breaks (in French)."""
+    for attempt in (data, None):
+        try:
+            return json.loads(attempt if attempt is not None else decode(data))
+        except UnicodeDecodeError:
+            continue  # not UTF-8/16/32: decode() falls back to Windows-1252
+        except RecursionError:
+            return src.problem(say("json.too_deep"), where)
+        except json.JSONDecodeError as exc:
+            return _json_problem(src, exc, where)
+    return src.problem(say("json.encoding"), where)
+
+
+def xml_problem(src: Src, exc: Exception, where: str = "") -> Problem:
+    """A French Problem for an XML syntax error (expat's own message is English)."""
+    position = getattr(exc, "position", None) or (0, 0)
+    line, column = position
+    if not line:
+        return src.problem(say("xml.invalid"), where)
+    return src.problem(say("xml.invalid_at", column=column + 1), where or say("where.line", line=line))
 
 
 def as_list(value: Any) -> list[Any]:
@@ -148,15 +170,18 @@ def normalise_date(value: Any) -> str:
     return ""
 
 
-def period(start: Any, end: Any = None) -> str:
+_NO_END = object()
+
+
+def period(start: Any, end: Any = _NO_END) -> str:
     """``start/end`` in ISO 8601 (``..`` for an open side); one value: a date or free text.
 
-    >>> period("2015-01-01", "2020-12-31"), period("2015-01-01", ""), period("été 2021")
+    >>> period("2015-01-01", "2020-12-31"), period("2015-01-01", None), period("été 2021")
     ('2015-01-01/2020-12-31', '2015-01-01/..', 'été 2021')
     """
+    if end is _NO_END:
+        return normalise_date(start) or one_line(text_of(start))
     s, e = normalise_date(start), normalise_date(end)
-    if end is None:
-        return s or one_line(text_of(start))
     if not s and not e:
         return ""
     return f"{s or '..'}/{e or '..'}"
@@ -268,16 +293,15 @@ def build(
     ident_text = one_line(text_of(ident))
     if not clean_title:
         return src.problem(
-            f"jeu de données sans titre{f' ({ident_text})' if ident_text else ''} : ignoré.",
-            position,
+            say("record.no_title", ident=f" ({ident_text})" if ident_text else ""), where_of(position)
         )
     if not ident_text:
-        return src.problem(f"jeu de données « {clean_title[:60]} » sans identifiant : ignoré.", position)
+        return src.problem(say("record.no_id", title=clean_title[:60]), where_of(position))
     body = html_to_text(text_of(description))
     if body_extra:
         body = f"{body}\n\n{body_extra}".strip()
     raw_licence = text_of(licence)
-    shown_licence = html_to_text(raw_licence) if "<" in raw_licence else one_line(raw_licence)
+    shown_licence = one_line(html_to_text(raw_licence) if "<" in raw_licence else raw_licence)
     original = one_line(text_of(licence_original)) if licence_original is not None else shown_licence
     if not original and licence_url:
         original = one_line(text_of(licence_url))
@@ -306,17 +330,6 @@ def build(
         position=position,
         richness=richness(body, resources, pub, len(tag_tuple)),
     )
-
-
-def dedupe(items: Iterable[Item]) -> Iterator[Item]:
-    """Records whose id was already seen are dropped (a recorded session repeats itself)."""
-    seen: set[str] = set()
-    for item in items:
-        if isinstance(item, Record):
-            if item.id in seen:
-                continue
-            seen.add(item.id)
-        yield item
 
 
 def record_position(index: int) -> str:

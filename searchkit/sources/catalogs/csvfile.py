@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .common import Src, decode
+from .wording import say
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a description can be 107 KB and more
 
@@ -30,6 +31,8 @@ HEAD_BYTES = 64 * 1024
 
 def guess_encoding(head: bytes) -> str:
     """``utf-8-sig`` if the head is UTF-8 (a character may be cut at its end), else cp1252."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         head.decode("utf-8")
         return "utf-8-sig"
@@ -82,7 +85,14 @@ def rows(src: Src, path: Path, delimiter: str) -> Iterator[Row | object]:
         header: list[str] | None = None
         pending: tuple[int, list[str], int] | None = None  # line, values, quote parity
         last_line = 0
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                yield src.problem(say("csv.unreadable"), say("where.line", line=last_line + 1))
+                return
             start, last_line = last_line + 1, reader.line_num
             parity, tap.quotes = tap.quotes % 2, 0
             if not values or values == [""]:
@@ -99,20 +109,14 @@ def rows(src: Src, path: Path, delimiter: str) -> Iterator[Row | object]:
 
 def _row(src: Src, header: list[str], pending: tuple[int, list[str], int], last: bool):
     line, values, parity = pending
-    where = f"ligne {line}"
     if last and (parity or len(values) < len(header)):
-        yield src.problem(
-            f"fichier tronqué : le dernier enregistrement (ligne {line}) est incomplet "
-            f"({len(values)} colonnes sur {len(header)}) et a été ignoré.",
-            where,
-        )
+        where = say("where.line", line=line)
+        yield src.problem(say("csv.truncated", line=line, got=len(values), want=len(header)), where)
         return
     if len(values) != len(header):
         extra = values[len(header):]
         if len(values) < len(header) or any(v.strip() for v in extra):
-            yield src.problem(
-                f"{len(values)} colonnes au lieu de {len(header)} : enregistrement ignoré.", where
-            )
+            yield src.problem(say("csv.columns", got=len(values), want=len(header)), say("where.line", line=line))
             return
     yield Row(line=line, values=dict(zip(header, values)))
 

@@ -28,6 +28,7 @@ import contextlib
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -36,8 +37,9 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from .common import (
-    Item, Src, as_list, bbox_text, build, period, record_position, text_of,
+    Item, Src, as_list, bbox_text, build, period, record_position, text_of, xml_problem,
 )
+from .wording import say, where_of
 
 FORMAT_US = "dcat-us-json"
 FORMAT_RDFXML = "dcat-rdfxml"
@@ -69,7 +71,7 @@ def read_us(src: Src, obj: dict[str, Any]) -> Iterator[Item]:
     for index, d in enumerate(obj["dataset"], 1):
         where = record_position(index)
         if not isinstance(d, dict):
-            yield src.problem("pas un objet jeu de données DCAT-US : ignoré.", where)
+            yield src.problem(say("record.not_object", kind="DCAT-US"), where_of(where))
             continue
         publisher = d.get("publisher")
         contact = d.get("contactPoint") if isinstance(d.get("contactPoint"), dict) else {}
@@ -151,12 +153,15 @@ def looks_like_jsonld(obj: Any) -> bool:
 
 @contextlib.contextmanager
 def _quiet():
-    """rdflib logs a traceback for every malformed literal: keep it out of the user's terminal."""
+    """rdflib logs a traceback for every malformed literal (``dct:issued ""^^xsd:date``)
+    and warns about its own deprecated classes: keep both out of the user's terminal."""
     logger = logging.getLogger("rdflib")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own JSON-LD parser
+            yield
     finally:
         logger.setLevel(level)
 
@@ -166,11 +171,9 @@ def _xml_blocks(src: Src, data: bytes) -> list[bytes] | Item:
     try:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except SafeET.ParseError as exc:
-        return src.problem(f"XML invalide : {exc}.")
+        return xml_problem(src, exc)
     except DefusedXmlException as exc:  # EntitiesForbidden, ExternalReferenceForbidden...
-        return src.problem(
-            f"XML refusé : déclaration d'entité ou référence externe interdite ({type(exc).__name__})."
-        )
+        return src.problem(say("xml.refused", kind=type(exc).__name__))
     if root.tag == f"{{{RDF_NS}}}RDF":
         return [data]
     return [SafeET.tostring(block) for block in root.iter(f"{{{RDF_NS}}}RDF")]
@@ -199,7 +202,9 @@ def read_rdf(src: Src, data: bytes, fmt: str) -> Iterator[Item]:
                     graph = rdflib.Graph(bind_namespaces="none")
                     graph.parse(data=data, format="n3", publicID=_base(src))
     except Exception as exc:  # rdflib raises many exception types for bad input
-        yield src.problem(f"RDF illisible ({type(exc).__name__}) : {str(exc)[:200]}")
+        line = getattr(exc, "getLineNumber", lambda: 0)() or getattr(exc, "lines", 0) or 0
+        where = say("where.line", line=line) if isinstance(line, int) and line > 0 else ""
+        yield src.problem(say("rdf.invalid", kind=type(exc).__name__), where)
         return
     with _quiet():
         yield from _datasets(src, graph)

@@ -77,6 +77,8 @@ _IDS = {
     "licence ouverte / open licence": LO1,
 }
 
+# titles whose version is only inferred: a URL naming another version wins
+_INFERRED_VERSION = {"licence ouverte / open licence"}
 _COMPAT = re.compile(r"\([^)]*compatib[^)]*\)")
 _LO_NAME = re.compile(r"licen[cs]e[\s_-]*ouverte|open[\s_-]*licen[cs]e|etalab")
 _VERSION = re.compile(r"\bv(?:ersion)?[\s._-]*([12])(?:[._]0)?\b|\b([12])[._]0\b")
@@ -138,7 +140,8 @@ def normalise_licence(text: str, url: str = "") -> str:
     """The canonical label of a licence given as id, title, sentence or URL ('' if none).
 
     ``url`` is a second opinion (a CKAN ``license_url``, an ISO anchor's href):
-    it is used when ``text`` is empty or names the Licence Ouverte without a version.
+    it is used when ``text`` is empty or unknown, or names the Licence Ouverte
+    without saying which version.
     """
     key = " ".join(fold(text or "").lower().split())
     url_key = fold(url or "").lower().strip()
@@ -161,8 +164,10 @@ def normalise_licence(text: str, url: str = "") -> str:
             label = _open_licence(key_wo)
         else:
             label = _creative_commons(key_wo) or OTHER
-    if label in (LO, OTHER) and url_key:
+    if url_key and label in (LO, LO1, LO2, OTHER):
         second = normalise_licence(url_key)
-        if second not in ("", OTHER, NOT_SPECIFIED) and (label == OTHER or second.startswith(LO)):
+        if label == OTHER and second not in ("", OTHER, NOT_SPECIFIED):
             label = second
+        elif second in (LO1, LO2) and (label == LO or key in _INFERRED_VERSION):
+            label = second  # the URL names a version, the text did not
     return label

@@ -57,7 +57,7 @@ _MD_RULE = re.compile(r"^[ \t]{0,3}(?:[-*_][ \t]*){3,}$", re.M)
 _MD_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
 _MD_BULLET = re.compile(r"^([ \t]*)[*+-][ \t]+", re.M)
 _MD_FENCE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.M)
-_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*(?:\n|$)", re.M)
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.S)
 _MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
@@ -133,8 +133,11 @@ def html_to_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = clean(str(text))
-    text = _DATA_URI.sub("", text)
+    text = str(text)
+    if not text.isascii():
+        text = clean(text)
+    if "data:" in text:
+        text = _DATA_URI.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _LOOKS_HTML.search(text) or "<!--" in text:
         text = _strip_html(text)
@@ -149,7 +152,9 @@ def one_line(text: str | None) -> str:
     """A short field (title, publisher, tag...) as one clean line."""
     if text is None:
         return ""
-    text = clean(str(text))
+    text = str(text)
+    if not text.isascii():  # clean() cannot change ASCII text: skip it on the hot path
+        text = clean(text)
     if "&" in text:
         text = clean(_unescape(text))
     return " ".join(text.split())
@@ -173,8 +178,10 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT) -> str:
     >>> summarize("Présenté par M. Daniel Percheron en séance. Voté en mai.")
     'Présenté par M. Daniel Percheron en séance.'
     """
-    first = text.strip().split("\n\n", 1)[0]
-    flat = " ".join((first if len(first.strip()) >= 20 else text).split())
+    # the first real paragraph: a short heading ("Qualité de l'air") is skipped
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    first = next((p for p in paragraphs if len(p.strip()) >= 20), text)
+    flat = " ".join(first.split())
     if not flat:
         return ""
     for match in _SENTENCE_END.finditer(flat):
@@ -184,7 +191,7 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT) -> str:
         before = flat[: match.start(1)].rsplit(" ", 1)[-1].rstrip(".").lower()
         if match.group(1) == "." and (len(before) <= 1 or before in _ABBREVIATIONS):
             continue
-        if end >= 20:
+        if end >= 15:
             return flat[:end]
     if len(flat) <= limit:
         return flat

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .common import Item, Src, as_list, build, period, record_position, text_of
+from .wording import say, where_of
 
 FORMAT = "udata-json"
 _MARKERS = {"page", "slug", "uri", "badges", "organization", "resources", "last_modified"}
@@ -28,7 +29,9 @@ _MARKERS = {"page", "slug", "uri", "badges", "organization", "resources", "last_
 def looks_like(obj: Any) -> bool:
     """A udata dataset object, a list of them or a page of them."""
     if isinstance(obj, dict) and isinstance(obj.get("data"), list):
-        return any(_is_dataset(d) for d in obj["data"][:5]) or not obj["data"]
+        if not obj["data"]:  # an empty page
+            return bool({"page", "next_page", "page_size", "total"} & obj.keys())
+        return any(_is_dataset(d) for d in obj["data"][:5])
     if isinstance(obj, list):
         return any(_is_dataset(d) for d in obj[:5])
     return _is_dataset(obj)
@@ -49,7 +52,7 @@ def read_json(src: Src, obj: Any) -> Iterator[Item]:
     for index, item in enumerate(as_list(items), 1):
         where = record_position(index)
         if not isinstance(item, dict):
-            yield src.problem("pas un objet jeu de données udata : ignoré.", where)
+            yield src.problem(say("record.not_object", kind="udata"), where_of(where))
             continue
         yield record(src, item, where)
 
