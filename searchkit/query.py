@@ -60,6 +60,7 @@ LOOSE_SHARE = 0.6  # share of the words a record needs when the query has 3 or m
 QUESTION_SHARE = 0.5  # the same for a question (ends with ?, starts with quel/qui/où...)
 COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
 COMMON_WEIGHT = 0.35  # ... and weighs this much
+ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -266,13 +267,16 @@ class QueryBuilder:
         wholes = [w for k, (w, pos) in enumerate(tokens) if k + 1 < len(tokens) and tokens[k + 1][1] == pos]
         parts = [w for w in (t for t, _ in tokens) if w not in wholes]
         self.stems.update(parts + wholes)
-        options: list[Q.Query] = []
+        together: list[Q.Query] = []
         for f, b in text_fields:
             if len(parts) > 1 and f != "meta":
-                options.append(Q.Phrase(f, parts, boost=b * boost * 1.5))
-            options += [Q.Term(f, w, boost=b * boost) for w in wholes]
-        options.append(Q.And([Or([Q.Term(f, p, boost=b * boost * self._damping(p)) for f, b in text_fields]) for p in parts]))
-        return Or(options)
+                together.append(Q.Phrase(f, parts, boost=b * boost * 1.5))
+            together += [Q.Term(f, w, boost=b * boost) for w in wholes]
+        apart = Q.And([Or([Q.Term(f, p, boost=b * boost * self._damping(p)) for f, b in text_fields]) for p in parts])
+        # one typed word: its forms are alternatives and must not add up to three words
+        # (Whoosh's DisjunctionMax would be the tool, but it scores differently under
+        # a top-N collector than without a limit)
+        return Or([Or(together, boost=ALTERNATIVE_SHARE), apart.with_boost(ALTERNATIVE_SHARE)]) if together else apart
 
     def _has_prefix(self, prefix: str) -> bool:
         for f in ("title", "tags", "body"):
@@ -452,7 +456,7 @@ def _joined_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
             continue
         builder.stems.add(joined[0])
         whole = Or([Q.Term(f, joined[0], boost=w) for f, w in TEXT_FIELDS])
-        return Or([Q.And(parts), whole]), size
+        return Or([Q.And(parts, boost=ALTERNATIVE_SHARE), whole.with_boost(ALTERNATIVE_SHARE)]), size
     return None
 
 
