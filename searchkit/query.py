@@ -173,6 +173,7 @@ class Built:
     prefixes: set[str]
     notes: list[str]
     words: list[str]  # meaningful words, for suggestions
+    origin: dict[str, str] = field(default_factory=dict)  # term -> exact, stemmed, synonym, fuzzy...
 
 
 class QueryBuilder:
@@ -186,6 +187,7 @@ class QueryBuilder:
         self.prefixes: set[str] = set()
         self.fuzzy_notes: list[str] = []
         self.synonym_notes: list[str] = []
+        self.origin: dict[str, str] = {}  # term -> how it came from what was typed (for --explain)
         self.common = 0  # stems seen so far that are in a quarter of the records or more
         self.meaningful = 0
 
@@ -204,6 +206,8 @@ class QueryBuilder:
         exacts = terms(EXACT, text)
         stem, exact = stems[0], exacts[0] if exacts else stems[0]
         self.stems.add(stem)
+        self.origin.setdefault(stem, "stemmed")
+        self.origin.setdefault(exact, "exact")
         boost *= self._damping(stem)
         options: list[Q.Query] = [Q.Term(f, stem, boost=b * boost) for f, b in text_fields]
         options += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
@@ -219,6 +223,7 @@ class QueryBuilder:
             found_prefix = [v for v in variants if self._has_prefix(v)]
             if found_prefix:
                 self.prefixes.update(found_prefix)
+                self.origin.update((v, "prefix") for v in found_prefix)
                 options += [Q.Prefix(f, v, boost=b * PREFIX_BOOST) for f, b in text_fields if f != "meta" for v in found_prefix]
                 frequency = 1
         if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
@@ -227,6 +232,7 @@ class QueryBuilder:
             if swaps:
                 self.fuzzy_notes.append(f"{text} → {', '.join(sorted(swaps)[:3])}")
                 self.stems.update(swaps)
+                self.origin.update((v, "fuzzy") for v in swaps)
                 options += [Q.Term(f, v, boost=b * FUZZY_BOOST * 2) for f, b in text_fields for v in swaps]
                 frequency = 1
         if self.fuzzy and not stem.isdigit() and len(stem) >= 4 and frequency == 0:
@@ -238,6 +244,7 @@ class QueryBuilder:
             if found:
                 self.fuzzy_notes.append(f"{text} → {', '.join(sorted(found)[:3])}")
                 self.stems.update(found)
+                self.origin.update((v, "fuzzy") for v in found)
             options += fuzzy
         return Or(options)
 
@@ -267,6 +274,7 @@ class QueryBuilder:
         wholes = [w for k, (w, pos) in enumerate(tokens) if k + 1 < len(tokens) and tokens[k + 1][1] == pos]
         parts = [w for w in (t for t, _ in tokens) if w not in wholes]
         self.stems.update(parts + wholes)
+        self.origin.update((w, "compound") for w in parts + wholes)
         together: list[Q.Query] = []
         for f, b in text_fields:
             if len(parts) > 1 and f != "meta":
@@ -309,6 +317,7 @@ class QueryBuilder:
         if best is None:
             return None
         self.stems.update(best)
+        self.origin.update((w, "split") for w in best)
         return Or([Q.Phrase(f, list(best), boost=b) for f, b in TEXT_FIELDS if f != "meta"])
 
     def _expansions(self, fuzzy_terms) -> set[str]:
@@ -331,6 +340,7 @@ class QueryBuilder:
         stem = FrenchStemFilter().stem(folded)
         variants = {folded, stem} if len(stem) >= 3 else {folded}
         self.prefixes.update(variants)
+        self.origin.update((v, "prefix") for v in variants)
         options: list[Q.Query] = []
         for f, b in text_fields:
             for v in variants:
@@ -347,6 +357,8 @@ class QueryBuilder:
         if len(stems) == 1:
             return self.word(text, fields)
         self.stems.update(stems)
+        for stem in stems:
+            self.origin.setdefault(stem, "phrase")
         targets = fields or ("title", "tags", "summary", "body")
         return Or([Q.Phrase(f, stems, slop=1, boost=dict(TEXT_FIELDS).get(f, 1.0)) for f in targets])
 
@@ -382,6 +394,13 @@ class QueryBuilder:
             self.common, self.meaningful = typed
 
     def _add_synonyms(self, text: str, q: Q.Query) -> Q.Query:
+        known = set(self.origin)
+        try:
+            return self._synonym_query(text, q)
+        finally:
+            self.origin.update((term, "synonym") for term in set(self.origin) - known)
+
+    def _synonym_query(self, text: str, q: Q.Query) -> Q.Query:
         expansions = thesaurus.expand_word(text)
         extra = []
         for phrase in expansions:
@@ -429,8 +448,10 @@ def _thesaurus_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
         parts = [builder.word(c.text) for c in run]
         parts = [p for p in parts if p is not None]
         typed = (builder.common, builder.meaningful)  # the words typed decide, not their synonyms
+        known = set(builder.origin)
         alts = [builder.phrase(e) if " " in e else builder.word(e) for e in expansions]
         alts = [a for a in alts if a is not None]
+        builder.origin.update((term, "synonym") for term in set(builder.origin) - known)
         builder.common, builder.meaningful = typed
         builder.synonym_notes.append(f"{phrase} = {', '.join(expansions)}")
         together = builder.phrase(phrase)
@@ -455,6 +476,7 @@ def _joined_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
         if any(p is None for p in parts):
             continue
         builder.stems.add(joined[0])
+        builder.origin[joined[0]] = "joined"
         whole = Or([Q.Term(f, joined[0], boost=w) for f, w in TEXT_FIELDS])
         return Or([Q.And(parts, boost=ALTERNATIVE_SHARE), whole.with_boost(ALTERNATIVE_SHARE)]), size
     return None
@@ -555,7 +577,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.Every()
     if positive is not None and must_not:
         positive = Q.AndNot(positive, Or(must_not))
-    return Built(positive, builder.stems, builder.prefixes, notes, words)
+    return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin)
 
 
 # ---------------------------------------------------------------- snippets
@@ -849,11 +871,11 @@ class Engine:
         if limit and matched:
             pattern = _matcher(built.stems, built.prefixes)
             for hit in searcher.search(query, limit=limit, filter=matched, terms=explain, **kwargs):
-                hits.append(self._hit(hit, pattern, explain))
+                hits.append(self._hit(hit, pattern, explain, built.origin))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             for hit in searcher.search(fallback.query, limit=limit - len(hits), filter=extra, terms=explain, **kwargs):
-                hits.append(self._hit(hit, pattern, explain))
+                hits.append(self._hit(hit, pattern, explain, {**built.origin, **fallback.origin}))
         base |= extra
         matched |= extra
         facet_values: dict[str, tuple[FacetValue, ...]] = {}
@@ -877,7 +899,19 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _hit(self, hit, pattern, explain: bool) -> Hit:
+    def _explain(self, hit, origin: dict[str, str] | None) -> tuple[str, ...]:
+        """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""
+        if not hit.results.has_matched_terms():
+            return ()
+        parts = []
+        for field_name, term in hit.matched_terms():
+            text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
+            score = _term_score(self.searcher(), field_name, term, hit.docnum)
+            parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
+        return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
+
+    def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None) -> Hit:
         stored = hit.fields()
         d = stored.get("data") or {}
         text = d.get("body") or ""
@@ -888,10 +922,7 @@ class Engine:
             s2, m2 = snippet(summary, pattern)
             if m2 or not snip:
                 snip, marks = s2, m2
-        details: tuple[str, ...] = ()
-        if explain:
-            matched = hit.matched_terms() if hit.results.has_matched_terms() else []
-            details = tuple(f"{f}:{(v.decode() if isinstance(v, bytes) else v)}" for f, v in matched)
+        details = self._explain(hit, origin) if explain else ()
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
@@ -900,6 +931,18 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _term_score(searcher, field_name: str, term, docnum: int) -> float:
+    """BM25F part of one term in one record (before the query's boosts)."""
+    try:
+        matcher = searcher.postings(field_name, term)
+        matcher.skip_to(docnum)
+        if not matcher.is_active() or matcher.id() != docnum:
+            return 0.0
+        return searcher.weighting.scorer(searcher, field_name, term).score(matcher)
+    except Exception:  # a field without positions or frequencies
+        return 0.0
 
 
 def search(index_dir: Path, text: str, **options) -> Results:

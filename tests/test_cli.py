@@ -136,3 +136,15 @@ def test_query_does_not_import_textual_or_catalogue_parsers(indexed):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("LOADED []")
+
+
+def test_explain_says_how_each_word_matched(indexed, runner):
+    result = runner.invoke(main, ["query", "gourmandize", "--index", str(indexed), "--explain", "-n", "1"])
+    assert result.exit_code == 0
+    score_line = result.stdout.splitlines()[3]
+    assert score_line.startswith("    score ")
+    assert "title:gourmandis (fuzzy)" in score_line
+    assert "Orthographe approchée : gourmandize → gourmandis." in result.stderr
+    result = runner.invoke(main, ["query", "pêche", "--index", str(indexed), "--explain", "-n", "1"])
+    line = result.stdout.splitlines()[3]
+    assert "title_exact:pêche (exact)" in line and "title:pech (stemmed)" in line
