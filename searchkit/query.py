@@ -849,19 +849,21 @@ class Engine:
         all_filter = self._filter_docs(filters)
         matched = base if all_filter is None else base & all_filter
         # fewer records than a page contain every word: records containing some
-        # of the words follow them (ranked after), and the notice says so
+        # of the words follow them (ranked after), and the notice says so.  Decided
+        # on the words alone, so that checking a facet never changes it.
         extra: set = set()
         fallback = None
-        if len(matched) < BACKFILL and built.query is not None and len(built.words) >= 2:
+        if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
             fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
             if fallback.query is not None:
                 extra = set(fallback.query.docs(searcher)) - base
                 if deleted:
                     extra = {d for d in extra if not reader.is_deleted(d)}
-                if all_filter is not None:
-                    extra &= all_filter
                 if extra:
-                    notices = list(fallback.notes) + [t("query.fallback") if not matched else t("query.backfill", n=len(matched))]
+                    notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
+        base_extra = extra
+        if all_filter is not None:
+            extra = extra & all_filter
         hits: list[Hit] = []
         kwargs = {}
         if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
@@ -876,7 +878,7 @@ class Engine:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             for hit in searcher.search(fallback.query, limit=limit - len(hits), filter=extra, terms=explain, **kwargs):
                 hits.append(self._hit(hit, pattern, explain, {**built.origin, **fallback.origin}))
-        base |= extra
+        base |= base_extra
         matched |= extra
         facet_values: dict[str, tuple[FacetValue, ...]] = {}
         for name in facets:

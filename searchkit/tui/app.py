@@ -1,0 +1,478 @@
+"""The terminal app: search as you type, facets, preview, links, live reindex.
+
+``create_app`` builds it for the command line and for the tests; ``run`` is
+what ``searchkit`` / ``searchkit tui`` call.  Everything slow runs in thread
+workers and comes back as a message; a failure becomes a notification.
+
+    >>> app = create_app(Path("index"), (Path("notes"),), watch=False)   # doctest: +SKIP
+    >>> app.run()                                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from searchkit.errors import SearchkitError
+from searchkit.messages import t
+from searchkit.model import IndexReport, Results
+from searchkit.tui.backend import BASE_FACETS, SORTS, Backend, RecordView, changed
+from searchkit.tui.events import Failure, IndexDone, IndexProgress, SearchDone, SourcesChanged, ViewLoaded
+from searchkit.tui.facets import FacetPanel
+from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE, editor_command
+from searchkit.tui.preview import Preview
+from searchkit.tui.render import display_path
+from searchkit.tui.results import EmptyState, ResultList, empty_text, status_text
+from searchkit.tui.screens import HelpScreen, IndexingScreen
+from searchkit.watcher import watch_changes
+
+DEBOUNCE = 0.15  # seconds of quiet typing before a search
+SHOW_PROGRESS_AFTER = 0.3  # an update shorter than this shows no progress view
+PROGRESS_EVERY = 0.1  # seconds between two progress messages
+
+
+class SearchApp(App[int]):
+    """searchkit's terminal app (build it with ``create_app``)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "searchkit"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self, backend: Backend, *, watch: bool = True, show_timing: bool = True,
+                 open_url: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.backend = backend
+        self.watch = watch
+        self.show_timing = show_timing
+        self._open_url = open_url
+        for keys, action, description, show in KEYS:
+            self.bind(keys, action, description=t(description), show=show,
+                      key_display=KEY_DISPLAY.get(keys.split(",")[0]))
+        self.query_text = ""
+        self.filters: dict[str, list[str]] = {}
+        self.sort = SORTS[0]
+        self.facet_names: tuple[str, ...] = BASE_FACETS
+        self.results: Results | None = None
+        self.view: RecordView | None = None
+        self.history: list[tuple[str, str]] = []  # (id, title) of the records before this one
+        self.search_count = 0  # finished searches shown (tests wait on it)
+        self.index_runs = 0  # finished index updates (tests wait on it)
+        self._search_token = 0
+        self._view_token = 0
+        self._picked: str | None = None
+        self._shown_key: tuple | None = None  # (query, filters, sort) of the hits on screen
+        self._debounce = None
+        self._indexing = 0
+        self._stop = threading.Event()
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=t("tui.search.placeholder"), id="search")
+        with Horizontal(id="body", classes="-empty"):
+            yield ResultList(id="results")
+            yield EmptyState("", id="empty")
+            yield Preview(id="preview")
+            yield FacetPanel(id="facets")
+        yield Static(t("tui.status.indexing"), id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._q("#search", Input).focus()
+        self._update_index("start")
+        self.set_timer(SHOW_PROGRESS_AFTER, self._show_progress_if_slow)
+
+    def exit(self, *args, **kwargs) -> None:
+        self._stop.set()  # the watcher stops within half a second
+        super().exit(*args, **kwargs)
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        self.backend.close()
+
+    @property
+    def main_screen(self) -> Screen:
+        """The search screen, under any help, progress or palette screen (queries go there)."""
+        return self.screen_stack[0]
+
+    def _q(self, selector, expect_type=None):
+        return self.main_screen.query_one(selector, expect_type)
+
+    def _alive(self) -> bool:
+        """False once the app is closing: late worker messages are then dropped."""
+        try:
+            return not self._stop.is_set() and bool(self.screen_stack) and bool(self.main_screen.query(Preview))
+        except NoMatches:
+            return False
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if isinstance(self.screen, ModalScreen) and action not in MODAL_ACTIONS:
+            return False
+        return True
+
+    # ------------------------------------------------------------ searching
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self.refresh_results)
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._q(ResultList).hits:
+            self._q(ResultList).focus()
+
+    def refresh_results(self) -> None:
+        """Search again with the current text, filters and sort (newest wins)."""
+        self._search_token += 1
+        self._search(self._search_token, self.query_text, dict(self.filters), self.sort, self.facet_names)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, token: int, text: str, filters: dict, sort: str, facets: tuple[str, ...]) -> None:
+        try:
+            results = self.backend.search(text, filters, sort, facets=facets)
+        except SearchkitError as exc:
+            self.post_message(Failure(exc.message))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchDone(token, results))
+
+    @on(SearchDone)
+    def _show_results(self, message: SearchDone) -> None:
+        if not self._alive():
+            return
+        if message.token != self._search_token:
+            return
+        results = self.results = message.results
+        body = self._q("#body")
+        body.set_class(not results.hits, "-empty")
+        facets = self._q(FacetPanel)
+        facets.show(results.facets, self.facet_names)
+        labels = facets.labels
+        self._q(EmptyState).update(
+            empty_text(results, self.filters, labels, ", ".join(display_path(s) for s in self.backend.sources)))
+        self._q("#status", Static).update(
+            status_text(results, self.sort, sum(len(v) for v in self.filters.values()), self.show_timing))
+        key = (results.query, repr(sorted(self.filters.items())), self.sort)
+        self._q(ResultList).show(results.hits, keep=key == self._shown_key)
+        self._shown_key = key
+        self.search_count += 1
+
+    @on(FacetPanel.Changed)
+    def _filters_changed(self, message: FacetPanel.Changed) -> None:
+        self.filters = message.filters
+        self.refresh_results()
+
+    def action_suggest(self, word: str) -> None:
+        """Replace the query word closest to ``word`` (a "did you mean" click)."""
+        words = self.query_text.split()
+        close = difflib.get_close_matches(word, words, n=1, cutoff=0.0)
+        new = " ".join(word if w == close[0] else w for w in words) if close else word
+        search = self._q("#search", Input)
+        search.value = new
+        search.cursor_position = len(new)
+        search.focus()
+
+    # ------------------------------------------------------------ preview
+    @on(ResultList.Picked)
+    def _picked_hit(self, message: ResultList.Picked) -> None:
+        hit = message.hit
+        if hit is None:
+            self._picked = None
+            if not self.history:
+                self.view = None
+                self._q(Preview).show(None)
+            return
+        if hit.id == self._picked and self.view is not None:
+            self.load_view(self.view.record.id)  # same selection after a refresh: reload what is shown
+            return
+        self._picked = hit.id
+        self.history.clear()
+        self.load_view(hit.id)
+
+    @on(ResultList.Opened)
+    def _opened(self, message: ResultList.Opened) -> None:
+        self.main_screen.add_class("-preview-open")
+        self._q(Preview).focus()
+
+    def load_view(self, record_id: str) -> None:
+        self._view_token += 1
+        self._load_view(self._view_token, record_id)
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def _load_view(self, token: int, record_id: str) -> None:
+        try:
+            view = self.backend.view(record_id)
+        except SearchkitError as exc:
+            self.post_message(Failure(exc.message))
+            return
+        self.post_message(ViewLoaded(token, record_id, view))
+
+    @on(ViewLoaded)
+    def _view_loaded(self, message: ViewLoaded) -> None:
+        if not self._alive():
+            return
+        if message.token != self._view_token:
+            return
+        self.view = message.view
+        back_to = self.history[-1][1] if self.history else None
+        self._q(Preview).show(message.view, back_to, gone=message.view is None)
+
+    @on(Preview.Follow)
+    def _follow(self, message: Preview.Follow) -> None:
+        if self.view is not None:
+            if message.record_id == self.view.record.id:
+                return
+            self.history.append((self.view.record.id, self.view.record.title or self.view.record.id))
+        self.load_view(message.record_id)
+
+    @on(Preview.OpenUrl)
+    def _open_url_message(self, message: Preview.OpenUrl) -> None:
+        self._browse(message.url)
+
+    def action_back(self) -> None:
+        if not self.history:
+            self.notify(t("tui.notify.history_empty"), timeout=2)
+            return
+        record_id, _ = self.history.pop()
+        self.load_view(record_id)
+
+    def action_close_preview(self) -> None:
+        screen = self.main_screen
+        results = self._q(ResultList)
+        if screen.has_class("-preview-open"):
+            screen.remove_class("-preview-open")
+            results.focus()
+        elif self.focused is results or not results.hits:
+            self._q("#search", Input).focus()
+        else:
+            results.focus()
+
+    # ------------------------------------------------------------ keys
+    def action_focus_search(self) -> None:
+        self.main_screen.remove_class("-preview-open")
+        self._q("#search", Input).focus()
+
+    def _move(self, down: bool) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "search":
+            if down and self._q(ResultList).hits:
+                self._q(ResultList).focus()
+            return
+        for name in (("action_cursor_down", "action_scroll_down") if down else ("action_cursor_up", "action_scroll_up")):
+            method = getattr(focused, name, None)
+            if method is not None:
+                method()
+                return
+
+    def action_down(self) -> None:
+        self._move(True)
+
+    def action_up(self) -> None:
+        self._move(False)
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refresh_results()
+
+    def action_clear_filters(self) -> None:
+        if self._q(FacetPanel).clear():
+            self.filters = {}
+            self.refresh_results()
+            self.notify(t("tui.notify.filters_cleared"), timeout=2)
+        else:
+            self.notify(t("tui.notify.no_filters"), timeout=2)
+
+    def _target(self) -> tuple[str, str] | None:
+        """(path, url) of the record shown, else of the highlighted hit."""
+        if self.view is not None:
+            return self.view.record.path, self.view.record.url
+        hit = self._q(ResultList).current
+        return (hit.path, hit.url) if hit else None
+
+    def action_copy_path(self) -> None:
+        target = self._target()
+        if target is None:
+            self.notify(t("tui.notify.no_record"), severity="warning")
+            return
+        self.copy_to_clipboard(target[0])
+        self.notify(t("tui.notify.copied", path=target[0]), timeout=3)
+
+    def action_open_link(self) -> None:
+        target = self._target()
+        if target is None:
+            self.notify(t("tui.notify.no_record"), severity="warning")
+        elif not target[1]:
+            self.notify(t("tui.notify.no_link"), severity="warning")
+        else:
+            self._browse(target[1])
+
+    def _browse(self, url: str) -> None:
+        self.notify(t("tui.notify.opening", url=url), timeout=3)
+        if self._open_url is not None:
+            self._open_url(url)
+        else:
+            self.open_url(url)  # the terminal driver calls webbrowser.open
+
+    def action_edit(self) -> None:
+        target = self._target()
+        if target is None:
+            self.notify(t("tui.notify.no_record"), severity="warning")
+            return
+        path = target[0]
+        if not Path(path).is_file():
+            self.notify(t("tui.notify.no_file", path=path), severity="error")
+            return
+        argv = editor_command()
+        if argv is None:
+            self.notify(t("tui.notify.no_editor"), severity="error")
+            return
+        try:
+            if self.is_headless:  # tests: nothing to hand the terminal over to
+                code = subprocess.run([*argv, path], check=False).returncode
+            else:
+                with self.suspend():
+                    code = subprocess.run([*argv, path], check=False).returncode
+        except (OSError, SuspendNotSupported) as exc:
+            self.notify(t("tui.notify.editor_failed", editor=" ".join(argv), reason=exc), severity="error")
+            return
+        if code:
+            self.notify(t("tui.notify.editor_status", code=code), severity="warning")
+        self._update_index("edit")
+
+    def action_reindex(self) -> None:
+        if self._indexing:
+            self.notify(t("tui.notify.busy"), severity="warning")
+            return
+        self.push_screen(IndexingScreen(self.backend.sources))
+        self._update_index("manual")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen([(keys, t(key)) for keys, key in HELP_KEYS]))
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_key, action in PALETTE:
+            yield SystemCommand(t(title), t(help_key), getattr(self, f"action_{action}"))
+
+    # ------------------------------------------------------------ index
+    def _update_index(self, reason: str) -> None:
+        self._indexing += 1
+        self._index_worker(reason)
+
+    def _show_progress_if_slow(self) -> None:
+        if self._indexing and not isinstance(self.screen, IndexingScreen):
+            self.push_screen(IndexingScreen(self.backend.sources))
+
+    @work(thread=True, group="index", exit_on_error=False)
+    def _index_worker(self, reason: str) -> None:
+        last = [0.0]
+
+        def progress(done: int, total: int, path: str) -> None:
+            now = time.monotonic()
+            if done == total or now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                self.post_message(IndexProgress(done, total, path))
+
+        report = names = None
+        try:
+            report = self.backend.update(progress)
+            names = self.backend.facet_names()
+        except SearchkitError as exc:
+            self.post_message(Failure(exc.message))
+        finally:
+            self.post_message(IndexDone(reason, report, names))
+
+    @on(IndexProgress)
+    def _progress(self, message: IndexProgress) -> None:
+        if not self._alive():
+            return
+        if isinstance(self.screen, IndexingScreen):
+            self.screen.progress(message.done, message.total, message.path)
+
+    @on(IndexDone)
+    def _indexed(self, message: IndexDone) -> None:
+        if not self._alive():
+            return
+        self._indexing = max(0, self._indexing - 1)
+        self.index_runs += 1
+        if not self._indexing and isinstance(self.screen, IndexingScreen):
+            self.pop_screen()
+        report = message.report
+        if message.facet_names is not None:
+            self.facet_names = message.facet_names
+        if report is not None:
+            self._tell(message.reason, report)
+        if message.reason == "start" and self.watch:
+            self._watch()
+        self.refresh_results()
+
+    def _tell(self, reason: str, report: IndexReport) -> None:
+        if report.problems and reason in ("start", "manual"):
+            self.notify(t("tui.notify.problems", n=len(report.problems), first=report.problems[0]),
+                        severity="warning", timeout=6)
+        if reason == "manual":
+            self.notify(t("tui.notify.updated", added=report.added, updated=report.updated,
+                          removed=report.removed) if changed(report) else t("tui.notify.up_to_date"))
+        elif reason in ("watch", "edit") and changed(report):
+            self.notify(t("tui.notify.updated", added=report.added, updated=report.updated,
+                          removed=report.removed), timeout=3)
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch(self) -> None:
+        """Ask for a reindex whenever the sources change, until the app exits."""
+        for paths in watch_changes(self.backend.sources, self._stop):
+            if self._stop.is_set():
+                break
+            self.post_message(SourcesChanged(len(paths)))
+
+    @on(SourcesChanged)
+    def _sources_changed(self, message: SourcesChanged) -> None:
+        if not self._alive():
+            return
+        self._update_index("watch")
+
+    # ------------------------------------------------------------ failures
+    @on(Failure)
+    def _failure(self, message: Failure) -> None:
+        self.notify(message.text, severity=message.severity, timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(t("tui.notify.unexpected", error=f"{type(error).__name__}: {error}"),
+                        severity="error", timeout=10)
+
+
+def create_app(index_dir: Path, sources: tuple[Path, ...], *, watch: bool = True, show_timing: bool = True,
+               open_url: Callable[[str], None] | None = None) -> SearchApp:
+    """The app on ``index_dir``, indexing ``sources`` when it starts.
+
+    ``watch``: reindex live when the sources change; ``show_timing``: show the
+    search time in the status line (off for stable snapshots); ``open_url``:
+    what opens links (default: the browser, through Textual's driver).
+    """
+    return SearchApp(Backend(Path(index_dir), tuple(Path(s) for s in sources)), watch=watch,
+                     show_timing=show_timing, open_url=open_url)
+
+
+def run(index_dir: Path, sources: tuple[Path, ...]) -> int:
+    """Open the app; the exit status for the command line."""
+    app = create_app(index_dir, sources)
+    result = app.run()
+    return int(result or app.return_code or 0)
