@@ -139,6 +139,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- end catalogue readers ---
     # --- reliability --- (damaged indexes, interrupted runs, bad inputs, searchkit check)
     "scan.bad_name": ("nom de fichier qui n'est pas en UTF-8 ; ignoré (renommez-le pour l'indexer)", "file name is not valid UTF-8; skipped (rename it to index it)"),
+    "scan.not_regular": ("pas un fichier ordinaire (tube, socket, périphérique) ; ignoré", "not a regular file (pipe, socket, device); skipped"),
     "scan.broken_link": ("lien symbolique cassé ; ignoré", "broken symbolic link; skipped"),
     "note.nul_removed": ("{n} octet(s) NUL retiré(s) ; vérifiez le fichier", "{n} NUL byte(s) removed; check the file"),
     "note.yaml_too_long": ("en-tête YAML de {kb} Ko, trop long ; lu ligne à ligne", "{kb} KB YAML front matter, too long; read line by line"),
@@ -182,7 +183,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "check.healthy": ("Bilan : tout va bien.", "Summary: all is well."),
     # --- end reliability ---
     # --- tui --- (the terminal app's strings; keep them in this block)
-    "tui.title": ("searchkit", "searchkit"),
     "tui.field": ("{label} : ", "{label}: "),
     "tui.facet_values": ("{facet} : {values}", "{facet}: {values}"),
     "tui.search.placeholder": ("Chercher dans les notes et les jeux de données…  (/ pour revenir ici)", "Search notes and datasets…  (/ to come back here)"),
@@ -206,7 +206,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "tui.empty.suggest_hint": ("(cliquez sur un mot pour le chercher)", "(click a word to search for it)"),
     "tui.preview.placeholder": ("Sélectionnez un résultat pour l'afficher ici.", "Select a result to see it here."),
     "tui.preview.gone": ("Cette fiche n'est plus dans l'index.", "This record is no longer in the index."),
-    "tui.preview.types": ("Types", "Types"),
     "tui.preview.tags": ("Mots-clés", "Tags"),
     "tui.preview.summary": ("En bref", "Summary"),
     "tui.preview.link": ("Lien", "Link"),
@@ -268,7 +267,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "tui.notify.updated": ("Index mis à jour : {added} ajouté(s), {updated} modifié(s), {removed} supprimé(s).", "Index updated: {added} added, {updated} changed, {removed} removed."),
     "tui.notify.up_to_date": ("L'index était à jour.", "The index was up to date."),
     "tui.notify.problems": ("{n} avertissement(s) à l'indexation, par exemple : {first}", "{n} warning(s) while indexing, for example: {first}"),
-    "tui.notify.sort": ("Tri : {sort}", "Sort: {sort}"),
     "tui.notify.filters_cleared": ("Filtres retirés.", "Filters cleared."),
     "tui.notify.no_filters": ("Aucun filtre actif.", "No active filter."),
     "tui.notify.history_empty": ("Rien avant cette fiche.", "Nothing before this record."),
