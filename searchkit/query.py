@@ -64,7 +64,7 @@ ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) e
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
-TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7), ("linked", 0.5))
+TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.6))
 EXACT_FIELDS = (("title_exact", 3.0), ("tags_exact", 2.0))
 FUZZY_BOOST = 0.25
 PREFIX_BOOST = 0.6
@@ -587,6 +587,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*_`>]{1,3}|^\s*[-+]\s", re.MULTILINE)
 _WS = re.compile(r"\s+")
 SNIPPET_CHARS = 220
+SNIPPET_SCAN = 50_000  # characters of a body searched for the best window
 
 
 def plain(text: str, titles=None) -> str:
@@ -616,7 +617,7 @@ def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -
     if pattern is None:
         cut = text[:width]
         return (cut + ("…" if len(text) > width else "")), ()
-    folded = fold_same_length(text[:200_000])
+    folded = fold_same_length(text[:SNIPPET_SCAN])
     matches = [(m.start(), m.end(), m.group(0)[:6]) for m in pattern.finditer(folded)]
     if not matches:
         cut = text[:width]
@@ -918,6 +919,7 @@ class Engine:
         d = stored.get("data") or {}
         text = d.get("body") or ""
         summary = d.get("summary") or ""
+        text = text[:SNIPPET_SCAN]
         source = plain(text, self.title_of) if stored.get("kind") == "note" else _WS.sub(" ", text)
         snip, marks = snippet(source, pattern)
         if not marks and summary:

@@ -68,7 +68,18 @@ def facet_key(value: str) -> str:
     return _KEY_DROP.sub("", value)
 
 
-_SAME_LENGTH: dict[str, str] = {}
+def _same_length_table() -> dict[int, str]:
+    """Latin letters with accents or ligatures -> one plain letter (``œ`` -> ``o``)."""
+    table = {}
+    for code in list(range(0x80, 0x250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(code)
+        folded = fold(ch)
+        if folded != ch and folded:
+            table[code] = folded[0]
+    return table
+
+
+_SAME_LENGTH = _same_length_table()
 
 
 def fold_same_length(text: str) -> str:
@@ -77,17 +88,4 @@ def fold_same_length(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lower-case to two characters
         lowered = "".join(c.lower()[0] for c in text)
-    if lowered.isascii():
-        return lowered
-    out = []
-    for ch in lowered:
-        if ch.isascii():
-            out.append(ch)
-            continue
-        mapped = _SAME_LENGTH.get(ch)
-        if mapped is None:
-            folded = fold(ch)
-            mapped = folded[0] if folded else ch
-            _SAME_LENGTH[ch] = mapped
-        out.append(mapped)
-    return "".join(out)
+    return lowered.translate(_SAME_LENGTH)
