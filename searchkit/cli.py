@@ -38,6 +38,14 @@ def fail(exc: SearchkitError) -> "NoReturn":  # noqa: F821
     sys.exit(exc.exit_code)
 
 
+def fail_unexpected(exc: BaseException) -> "NoReturn":  # noqa: F821
+    """A bug or an error nobody foresaw: one line on stderr and exit 2, never a traceback."""
+    first = (str(exc).splitlines() or [""])[0][:200]
+    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    _err(f"{t('cli.error')}: {t('cli.unexpected', error=text.encode('utf-8', 'backslashreplace').decode('utf-8'))}")
+    sys.exit(EXIT_ERROR)
+
+
 class DefaultGroup(click.Group):
     """``searchkit`` alone opens the terminal app."""
 
@@ -123,6 +131,8 @@ def index_cmd(paths, index_dir, rebuild, follow_links, quiet):
     except KeyboardInterrupt:
         _err(t("cli.interrupted"))
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
+        fail_unexpected(exc)
     for problem in report.problems:
         warn(problem)
     if not quiet:
@@ -222,14 +232,15 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
         _err(f"{t('cli.error')}: {exc.message}")
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir)
-    facet_names = ("type", "tag") if fmt != "text" or show_facets else ()
-    if fmt != "text" or show_facets:
-        facet_names = ("type", "tag", "publisher", "licence", "format")
+    # facets are counted only when they are printed
+    facet_names = ("type", "tag", "publisher", "licence", "format") if fmt == "json" or show_facets else ()
     try:
         results = search(cfg.index, query_text, filters=filters, kind=kind, limit=limit, facets=facet_names,
                          sort=sort, fuzzy=not no_fuzzy, explain=explain)
     except SearchkitError as exc:
         fail(exc)
+    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
+        fail_unexpected(exc)
     if fmt == "json":
         payload = results.to_json()
         payload["facets"] = {k: v for k, v in payload["facets"].items() if k in ("type", "tag") or v}
@@ -279,6 +290,68 @@ def watch_cmd(paths, index_dir):
         fail(exc)
     except KeyboardInterrupt:
         pass
+
+
+# --- check (reliability) ---
+
+
+def render_check(report) -> str:
+    """The human-readable ``searchkit check`` report: a header, one section per kind of problem."""
+    lines = [t("check.index", path=report.index, records=report.records, notes=report.notes, datasets=report.datasets),
+             t(f"check.manifest.{report.manifest}")]
+    if report.reread:
+        lines.append(t("check.reread", n=len(report.reread)))
+
+    def section(title_key: str, items: list[str]) -> None:
+        if items:
+            lines.append("")
+            lines.append(t(title_key, n=len(items)))
+            lines.extend("  " + item for item in items)
+
+    section("check.problems", [str(p) for p in report.problems])
+    section("check.links", [t("check.link_line", path=b.path, id=b.source_id, target=b.target) for b in report.broken_links])
+    section("check.duplicates", [t("check.duplicate_line", id=d.id, paths=", ".join(d.paths)) for d in report.duplicate_ids])
+    section("check.spellings", [
+        t("check.spelling_line", facet=t(f"check.facet.{s.facet}"),
+          spellings=", ".join(t("check.spelling", label=label, n=n) for label, n in s.spellings))
+        for s in report.spellings
+    ])
+    lines.append("")
+    lines.append(t("check.summary", n=report.problem_count) if report.problem_count else t("check.healthy"))
+    return "\n".join(lines)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead outside the PATHS.")
+def check_cmd(paths, index_dir, fmt, follow_links):
+    """Report the health of the index and of the notes.
+
+    Reads the whole index (damage anywhere is found), then lists notes with
+    warnings (stored when they were indexed, or read again now for the PATHS
+    given), [[id]] links that lead nowhere, ids declared by several notes and
+    tags written several ways.  Exit status: 0 healthy, 1 problems found,
+    2 the index cannot be read.
+    """
+    from searchkit.check import check_index
+
+    cfg = settings(index_dir)
+    try:
+        report = check_index(cfg.index, [Path(p).absolute() for p in paths], follow_links=follow_links)
+    except SearchkitError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif report.error is not None:
+        _err(f"{t('cli.error')}: {report.error}")
+    else:
+        click.echo(render_check(report))
+    sys.exit(report.exit_code)
+
+
+# --- end check ---
 
 
 @main.command("tui")

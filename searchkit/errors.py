@@ -31,6 +31,10 @@ class IndexOutdated(SearchkitError):
     """The index was built by another version of the analysis; rebuild it."""
 
 
+class IndexUnreadable(SearchkitError):
+    """The index folder exists but cannot be read (permissions, I/O error)."""
+
+
 class IndexLocked(SearchkitError):
     """Another process is writing the index."""
 
