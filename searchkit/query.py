@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
+import struct
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,10 +39,14 @@ from whoosh.scoring import BM25F
 from searchkit import thesaurus
 from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
 from searchkit.errors import QueryError, SearchkitError
-from searchkit.index import FACETS, open_index, record_from_stored
+from searchkit.index import FACETS, as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FacetValue, Hit, Record, Results
 from searchkit.textnorm import facet_key, fold, fold_same_length
+
+# what Whoosh raises when it reads damaged data in the middle of a search
+READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+
 
 class Or(Q.Or):
     """Whoosh's Or, always with the binary tree of union matchers.
@@ -61,10 +68,11 @@ QUESTION_SHARE = 0.5  # the same for a question (ends with ?, starts with quel/q
 COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
 COMMON_WEIGHT = 0.35  # ... and weighs this much
 ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
+MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split guesses
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
-TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.6))
+TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7))
 EXACT_FIELDS = (("title_exact", 3.0), ("tags_exact", 2.0))
 FUZZY_BOOST = 0.25
 PREFIX_BOOST = 0.6
@@ -187,6 +195,7 @@ class QueryBuilder:
         self.prefixes: set[str] = set()
         self.fuzzy_notes: list[str] = []
         self.synonym_notes: list[str] = []
+        self.unknown = 0  # words of the query that are in no record
         self.origin: dict[str, str] = {}  # term -> how it came from what was typed (for --explain)
         self.common = 0  # stems seen so far that are in a quarter of the records or more
         self.meaningful = 0
@@ -212,6 +221,10 @@ class QueryBuilder:
         options: list[Q.Query] = [Q.Term(f, stem, boost=b * boost) for f, b in text_fields]
         options += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
         frequency = self._doc_frequency(stem)
+        if frequency == 0:
+            self.unknown += 1
+        if self.unknown > MAX_UNKNOWN_WORDS:  # a pasted paragraph: no guessing for every word
+            return Or(options)
         split = self._split(text) if frequency < 3 and len(stem) >= 6 else None
         if split is not None:
             options.append(split)
@@ -224,7 +237,7 @@ class QueryBuilder:
             if found_prefix:
                 self.prefixes.update(found_prefix)
                 self.origin.update((v, "prefix") for v in found_prefix)
-                options += [Q.Prefix(f, v, boost=b * PREFIX_BOOST) for f, b in text_fields if f != "meta" for v in found_prefix]
+                options += [Q.Prefix(f, v, boost=b * PREFIX_BOOST) for f, b in text_fields for v in found_prefix]
                 frequency = 1
         if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
             # letters swapped: "cnli", "inira" (Whoosh's distance counts a swap as 2)
@@ -239,7 +252,7 @@ class QueryBuilder:
             folded = fold(text).casefold()
             maxdist = 1 if len(folded) <= 7 else 2
             fuzzy = [Q.FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
-                     for f, b in text_fields if f != "meta"]
+                     for f, b in text_fields]
             found = self._expansions(fuzzy)
             if found:
                 self.fuzzy_notes.append(f"{text} → {', '.join(sorted(found)[:3])}")
@@ -706,6 +719,11 @@ class Engine:
             self._cache = _Cache(generation=generation)
         return self._searcher
 
+    def _current(self):
+        """The searcher of the search under way: never refreshed in the middle of
+        one, so that hits, counts and titles all come from one index generation."""
+        return self._searcher if self._searcher is not None else self.searcher()
+
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
@@ -716,7 +734,7 @@ class Engine:
     def _forward(self, name: str) -> list:
         fwd = self._cache.forward.get(name)
         if fwd is None:
-            reader = self.searcher().reader()
+            reader = self._current().reader()
             fwd = [()] * reader.doc_count_all()
             for btext in reader.lexicon(name):
                 key = btext.decode("utf-8")
@@ -728,7 +746,7 @@ class Engine:
     def _docs(self, name: str, key: str) -> frozenset:
         cached = self._cache.postings.get((name, key))
         if cached is None:
-            reader = self.searcher().reader()
+            reader = self._current().reader()
             try:
                 cached = frozenset(reader.postings(name, key).all_ids())
             except Exception:  # term not in the index
@@ -744,7 +762,7 @@ class Engine:
             cache = self._cache.labels = {}
         found = cache.get((name, key))
         if found is None:
-            reader = self.searcher().reader()
+            reader = self._current().reader()
             counts: Counter = Counter()
             marker = f"{name}\x1f{key}\x1f"
             for n, docnum in enumerate(self._docs(name, key)):
@@ -791,7 +809,7 @@ class Engine:
     def title_of(self, record_id: str) -> str | None:
         cache = self._cache.titles
         if record_id not in cache:
-            stored = self.searcher().document(id=record_id)
+            stored = self._current().document(id=record_id)
             cache[record_id] = stored["title"] if stored else None
         return cache[record_id]
 
@@ -802,7 +820,7 @@ class Engine:
         return sorted(out, key=lambda p: fold(p[1]).casefold())
 
     def suggest(self, words: list[str]) -> tuple[str, ...]:
-        reader = self.searcher().reader()
+        reader = self._current().reader()
         out = []
         for w in words:
             low = w.casefold()
@@ -839,8 +857,20 @@ class Engine:
         if kind:
             filters["kind"] = [kind]
         searcher = self.searcher()
+        try:
+            return self._search(searcher, started, text, filters, limit, facets, facet_top, sort,
+                                prefix_last, fuzzy, use_thesaurus, explain)
+        except READ_ERRORS as exc:  # damaged data met in the middle of a search
+            raise as_damaged(self.index_dir, exc) from exc
+
+    def _search(self, searcher, started, text, filters, limit, facets, facet_top, sort,
+                prefix_last, fuzzy, use_thesaurus, explain) -> Results:
         reader = searcher.reader()
         built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        if built.query is None and text.strip() not in ("", "*"):
+            # only punctuation, operators or stop words: nothing to look for
+            return Results(query=text, total=0, took_ms=(time.perf_counter() - started) * 1000, hits=(),
+                           facets={name: () for name in facets}, notice=t("query.nothing", query=text.strip()[:80]))
         notices = list(built.notes)
         query = built.query if built.query is not None else Q.Every()
         base = set(query.docs(searcher))
@@ -910,7 +940,7 @@ class Engine:
         for field_name, term in hit.matched_terms():
             text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
             how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
-            score = _term_score(self.searcher(), field_name, term, hit.docnum)
+            score = _term_score(self._current(), field_name, term, hit.docnum)
             parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
