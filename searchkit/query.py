@@ -39,7 +39,7 @@ from whoosh.scoring import BM25F
 from searchkit import thesaurus
 from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
 from searchkit.errors import QueryError, SearchkitError
-from searchkit.index import FACETS, as_damaged, open_index, record_from_stored
+from searchkit.index import FACETS, SEP, as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FacetValue, Hit, Record, Results
 from searchkit.textnorm import facet_key, fold, fold_same_length
@@ -69,6 +69,7 @@ COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
 COMMON_WEIGHT = 0.35  # ... and weighs this much
 ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
 MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split guesses
+PER_RECORD_COUNT = 3000  # up to this many hits (or a tenth of the index), facets are read per record
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -686,6 +687,8 @@ class _Cache:
     forward: dict[str, list] = field(default_factory=dict)  # facet -> docnum -> keys
     postings: dict[tuple[str, str], frozenset] = field(default_factory=dict)
     labels: dict[tuple[str, str], str] | None = None
+    doc_facets: dict[int, dict] = field(default_factory=dict)
+    column: object = None
     titles: dict[str, str] = field(default_factory=dict)
 
 
@@ -762,18 +765,13 @@ class Engine:
             cache = self._cache.labels = {}
         found = cache.get((name, key))
         if found is None:
-            reader = self._current().reader()
             counts: Counter = Counter()
-            marker = f"{name}\x1f{key}\x1f"
             for n, docnum in enumerate(self._docs(name, key)):
                 if n >= LABEL_SAMPLE:
                     break
-                raw = reader.stored_fields(docnum).get("facets") or ""
-                at = raw.find(marker)
-                if at == -1 or (at and raw[at - 1] != "\x1f"):
-                    continue
-                rest = raw[at + len(marker):]
-                counts[rest.split("\x1f", 1)[0]] += 1
+                label = dict(self._doc_facets(docnum).get(name, ())).get(key)
+                if label is not None:
+                    counts[label] += 1
             found = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else key
             cache[(name, key)] = found
         return found
@@ -789,13 +787,33 @@ class Engine:
             result = docs if result is None else result & docs
         return result
 
+    def _doc_facets(self, docnum: int) -> dict[str, list[tuple[str, str]]]:
+        """Facet name -> [(key, label)] of one record, from the ``facets`` column."""
+        cache = self._cache.doc_facets
+        found = cache.get(docnum)
+        if found is None:
+            if self._cache.column is None:
+                self._cache.column = self._current().reader().column_reader("facets")
+            raw = self._cache.column[docnum]
+            parts = raw.decode("utf-8").split(SEP) if raw else []
+            found = {}
+            for i in range(0, len(parts) - 2, 3):
+                found.setdefault(parts[i], []).append((parts[i + 1], parts[i + 2]))
+            cache[docnum] = found
+        return found
+
     def _count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
-        fwd = self._forward(name)
         counter: Counter = Counter()
-        for d in docs:
-            keys = fwd[d]
-            if keys:
-                counter.update(keys)
+        reader = self._current().reader()
+        if name in self._cache.forward or len(docs) > max(PER_RECORD_COUNT, reader.doc_count_all() // 10):
+            fwd = self._forward(name)  # built once per index generation, then every count is cheap
+            for d in docs:
+                keys = fwd[d]
+                if keys:
+                    counter.update(keys)
+        else:  # a cold process and a few hits: read those records' facets only
+            for d in docs:
+                counter.update(key for key, _ in self._doc_facets(d).get(name, ()))
         ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
         if top:
             ranked = ranked[:top]

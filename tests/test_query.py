@@ -162,3 +162,21 @@ def test_parse_keeps_what_people_mean():
     ]
     assert [(c.kind, c.text) for c in clauses[2].alternatives] == [("word", "b")]
     assert ignored == []
+
+
+def test_facet_counts_are_the_same_per_record_and_from_the_forward_index(tmp_path):
+    from tests.helpers import copy_notes
+
+    notes = copy_notes(tmp_path)
+    update_index(tmp_path / "idx", [notes])
+    cold = Engine(tmp_path / "idx")  # a few hits: counted from each record's facets column
+    per_record = cold.search("", facets=("type", "tag"), facet_top=0, filters={"type": ["notion", "portail"]})
+    assert cold._cache.forward == {}
+    warm = Engine(tmp_path / "idx")
+    for name in ("type", "tag"):
+        warm._forward(name)  # as in the app, after a large result set
+    from_forward = warm.search("", facets=("type", "tag"), facet_top=0, filters={"type": ["notion", "portail"]})
+    assert per_record.facets == from_forward.facets
+    assert {v.value for v in per_record.facets["tag"]} == {"loisirs", "morale", "opendata", "libredacces", "plateforme"}
+    cold.close()
+    warm.close()
