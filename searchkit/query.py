@@ -70,6 +70,8 @@ COMMON_WEIGHT = 0.35  # ... and weighs this much
 ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
 MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split guesses
 PER_RECORD_COUNT = 3000  # up to this many hits (or a tenth of the index), facets are read per record
+PRIOR = 0.15  # a dataset with the richest description scores up to 15% more
+RERANK = 50  # candidates re-ordered by the proximity of the query's words
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -183,6 +185,8 @@ class Built:
     notes: list[str]
     words: list[str]  # meaningful words, for suggestions
     origin: dict[str, str] = field(default_factory=dict)  # term -> exact, stemmed, synonym, fuzzy...
+    bonus: Q.Query | None = None  # proximity and exact forms, scored on the best candidates only
+    exact: list = field(default_factory=list)  # the exact-form terms inside ``bonus`` (for --explain)
 
 
 class QueryBuilder:
@@ -197,6 +201,7 @@ class QueryBuilder:
         self.fuzzy_notes: list[str] = []
         self.synonym_notes: list[str] = []
         self.unknown = 0  # words of the query that are in no record
+        self.exact_terms: list[Q.Query] = []  # unstemmed, unfolded forms (scored in the re-ranking)
         self.origin: dict[str, str] = {}  # term -> how it came from what was typed (for --explain)
         self.common = 0  # stems seen so far that are in a quarter of the records or more
         self.meaningful = 0
@@ -220,7 +225,8 @@ class QueryBuilder:
         self.origin.setdefault(exact, "exact")
         boost *= self._damping(stem)
         options: list[Q.Query] = [Q.Term(f, stem, boost=b * boost) for f, b in text_fields]
-        options += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
+        # the exact form only re-orders records that match anyway: scored on the best candidates
+        self.exact_terms += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
         frequency = self._doc_frequency(stem)
         if frequency == 0:
             self.unknown += 1
@@ -554,13 +560,16 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             words.append(clause.text)
             phrase_words.append(clause.text)
         i += 1
-    # proximity bonus: the words as a phrase (loose) in title or body
+    # proximity bonus: the words as a phrase (loose) in title or body; applied to
+    # the best candidates only (Engine._rerank), never to every matching record
+    bonus = None
     if len(phrase_words) >= 2:
         stems = [s for w in phrase_words for s in terms(FRENCH, w)]
         if len(stems) >= 2:
-            should.append(Or([Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
-                                Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
-                                Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]))
+            bonus = [Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
+                     Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
+                     Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]
+    bonus = Or((bonus or []) + builder.exact_terms) if bonus or builder.exact_terms else None
     notes = []
     if ignored:
         notes.append(t("query.ignored", parts=", ".join(ignored)))
@@ -591,7 +600,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.Every()
     if positive is not None and must_not:
         positive = Q.AndNot(positive, Or(must_not))
-    return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin)
+    return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin, bonus, builder.exact_terms)
 
 
 # ---------------------------------------------------------------- snippets
@@ -660,27 +669,6 @@ def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -
 # ---------------------------------------------------------------- engine
 
 
-class PriorBM25F(BM25F):
-    """BM25F with a mild prior for richer dataset descriptions (0..1 column)."""
-
-    use_final = True
-
-    def __init__(self, prior: float = 0.15, **kwargs):
-        super().__init__(**kwargs)
-        self.prior = prior
-        self._columns: dict[int, object] = {}
-
-    def final(self, searcher, docnum, score):
-        reader = searcher.reader()
-        col = self._columns.get(id(reader))
-        if col is None:
-            col = reader.column_reader("richness") if reader.has_column("richness") else None
-            self._columns = {id(reader): col}
-        if col is None:
-            return score
-        return score * (1.0 + self.prior * (col[docnum] or 0) / 1000.0)
-
-
 @dataclass
 class _Cache:
     generation: object = None
@@ -689,6 +677,7 @@ class _Cache:
     labels: dict[tuple[str, str], str] | None = None
     doc_facets: dict[int, dict] = field(default_factory=dict)
     column: object = None
+    richness: object = None
     titles: dict[str, str] = field(default_factory=dict)
 
 
@@ -703,7 +692,7 @@ class Engine:
         self._ix = None
         self._searcher = None
         self._cache = _Cache()
-        self.weighting = PriorBM25F()
+        self.weighting = BM25F()
 
     # -- lifecycle
     def searcher(self):
@@ -921,12 +910,13 @@ class Engine:
             kwargs.update(sortedby="mtime", reverse=True)
         if limit and matched:
             pattern = _matcher(built.stems, built.prefixes)
-            for hit in searcher.search(query, limit=limit, filter=matched, terms=explain, **kwargs):
-                hits.append(self._hit(hit, pattern, explain, built.origin))
+            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs):
+                hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
-            for hit in searcher.search(fallback.query, limit=limit - len(hits), filter=extra, terms=explain, **kwargs):
-                hits.append(self._hit(hit, pattern, explain, {**built.origin, **fallback.origin}))
+            origin = {**built.origin, **fallback.origin}
+            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs):
+                hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
         base |= base_extra
         matched |= extra
         facet_values: dict[str, tuple[FacetValue, ...]] = {}
@@ -950,11 +940,42 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _explain(self, hit, origin: dict[str, str] | None) -> tuple[str, ...]:
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs) -> list:
+        """(hit, bonus) of the best ``limit`` records.
+
+        Whoosh ranks by the words alone, so that its block-quality pruning stays on
+        (a weighting with ``final()`` would turn it off for every query); the first
+        ``RERANK`` are then re-ordered with two mild extras: the proximity of the
+        query's words, and for datasets a prior for richer descriptions (at most
+        ``PRIOR`` more), so the national reference beats its many local copies."""
+        if kwargs:  # sorted by title or date
+            return [(hit, 0.0) for hit in searcher.search(query, limit=limit, filter=docs, terms=explain, **kwargs)]
+        pool = list(searcher.search(query, limit=max(limit, RERANK), filter=docs, terms=explain))
+        near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
+        richness = self._richness()
+
+        def extra(hit) -> float:
+            prior = PRIOR * (richness[hit.docnum] or 0) / 1000.0 * hit.score if richness is not None else 0.0
+            return near.get(hit.docnum, 0.0) + prior
+
+        scored = sorted(((hit, extra(hit)) for hit in pool), key=lambda pair: -(pair[0].score + pair[1]))
+        return scored[:limit]
+
+    def _richness(self):
+        if self._cache.richness is None:
+            reader = self._current().reader()
+            self._cache.richness = reader.column_reader("richness") if reader.has_column("richness") else False
+        return self._cache.richness or None
+
+    def _explain(self, hit, origin: dict[str, str] | None, exact: list | None = None) -> tuple[str, ...]:
         """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""
-        if not hit.results.has_matched_terms():
-            return ()
         parts = []
+        for term in exact or ():
+            score = _term_score(self._current(), term.fieldname, term.text, hit.docnum) * term.boost
+            if score:
+                parts.append((score, f"{term.fieldname}:{term.text} (exact) {score:.2f}"))
+        if not hit.results.has_matched_terms():
+            return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
         for field_name, term in hit.matched_terms():
             text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
             how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
@@ -962,7 +983,8 @@ class Engine:
             parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
-    def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None) -> Hit:
+    def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
+             exact: list | None = None) -> Hit:
         stored = hit.fields()
         d = stored.get("data") or {}
         text = d.get("body") or ""
@@ -974,15 +996,34 @@ class Engine:
             s2, m2 = snippet(summary, pattern)
             if m2 or not snip:
                 snip, marks = s2, m2
-        details = self._explain(hit, origin) if explain else ()
+        details = self._explain(hit, origin, exact) if explain else ()
+        if explain and bonus:
+            details += (f"(+{t('query.rerank')}) {bonus:.2f}",)
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
-            url=d.get("url", ""), score=float(hit.score) if isinstance(hit.score, (int, float)) else 0.0, snippet=snip, marks=marks,
+            url=d.get("url", ""), score=(float(hit.score) + bonus) if isinstance(hit.score, (int, float)) else 0.0, snippet=snip, marks=marks,
             summary=summary, publisher=d.get("publisher", ""), licence=d.get("licence", ""),
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _scores_for(searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
+    """Scores of ``query`` for these records only: its matcher is moved from one
+    to the next (``skip_to``), it never walks the whole index."""
+    scores: dict[int, float] = {}
+    matcher = query.matcher(searcher, searcher.boolean_context().set(weighting=searcher.weighting))
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            scores[docnum] = matcher.score()
+    return scores
 
 
 def _term_score(searcher, field_name: str, term, docnum: int) -> float:
