@@ -214,42 +214,24 @@ class FrenchStemFilter(Filter):
             yield t
 
 
-def _tokenizer():
-    return RegexTokenizer(TOKEN_PATTERN)
+def _words():
+    """Tokens as written: Unicode and apostrophes normalised, lower case, elisions
+    and stop words removed, hyphenated words whole and as parts."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | NormalizeFilter()
+        | LowercaseFilter()
+        | ElisionFilter()
+        | StopFilter()
+        | HyphenFilter()
+    )
 
 
-# folded and stemmed: what most fields are searched with
-FRENCH = (
-    _tokenizer()
-    | NormalizeFilter()
-    | LowercaseFilter()
-    | ElisionFilter()
-    | StopFilter()
-    | HyphenFilter()
-    | FoldFilter()
-    | FrenchStemFilter()
-)
+# folded and stemmed: what every text field is searched with
+FRENCH = _words() | FoldFilter() | FrenchStemFilter()
 
-# as typed, only lower-cased and elided: exact matches rank first
-EXACT = (
-    _tokenizer()
-    | NormalizeFilter()
-    | LowercaseFilter()
-    | ElisionFilter()
-    | StopFilter()
-    | HyphenFilter()
-)
-
-# folded, not stemmed: prefixes (``accessib``) and typos are matched against it
-FOLDED = (
-    _tokenizer()
-    | NormalizeFilter()
-    | LowercaseFilter()
-    | ElisionFilter()
-    | StopFilter()
-    | HyphenFilter()
-    | FoldFilter()
-)
+# as typed (accents kept, not stemmed): exact forms rank first
+EXACT = _words()
 
 
 def terms(analyzer, text: str) -> list[str]:

@@ -39,7 +39,21 @@ def _prompt(label: str, count: int, checked: bool, width: int) -> Content:
     return Content.assemble(UNCHECKED, label, " ", (str(count), "dim"))
 
 
-class FacetList(OptionList):
+class FirstOnFocus(OptionList):
+    """An option list that highlights its first option when it gets the focus
+    (also when enter comes right after tab)."""
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
+
+    def action_select(self) -> None:
+        if self.highlighted is None and self.option_count:  # enter right after tab
+            self.highlighted = 0
+        super().action_select()
+
+
+class FacetList(FirstOnFocus):
     """Checkable values: enter, space or a click checks or unchecks the highlighted one."""
 
     BINDINGS = [Binding("space", "select", show=False)]
@@ -52,15 +66,6 @@ class FacetList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.values: list[str] = []
-
-    def on_focus(self) -> None:
-        if self.highlighted is None and self.option_count:
-            self.highlighted = 0
-
-    def action_select(self) -> None:
-        if self.highlighted is None and self.option_count:  # enter right after tab
-            self.highlighted = 0
-        super().action_select()
 
     def fill(self, items: list[tuple[FacetValue, bool]]) -> None:
         highlighted = self.highlighted

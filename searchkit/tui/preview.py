@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from searchkit.messages import t
 from searchkit.tui.backend import Linked, RecordView
+from searchkit.tui.facets import FirstOnFocus
 from searchkit.tui.render import display_path, kind_badge, link_target, wiki_to_markdown
 
 
@@ -57,19 +58,10 @@ def meta_content(view: RecordView, back_to: str | None = None) -> Content:
     return Content("\n").join(lines)
 
 
-class LinkList(OptionList):
+class LinkList(FirstOnFocus):
     """Records linked from or to the one shown; enter follows."""
 
     items: tuple[Linked, ...] = ()
-
-    def on_focus(self) -> None:
-        if self.highlighted is None and self.option_count:
-            self.highlighted = 0
-
-    def action_select(self) -> None:
-        if self.highlighted is None and self.option_count:  # enter right after tab
-            self.highlighted = 0
-        super().action_select()
 
     def fill(self, items: tuple[Linked, ...]) -> None:
         self.clear_options()
