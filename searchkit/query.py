@@ -72,6 +72,7 @@ MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split 
 PER_RECORD_COUNT = 3000  # up to this many hits (or a tenth of the index), facets are read per record
 PRIOR = 0.15  # a dataset with the richest description scores up to 15% more
 RERANK = 50  # candidates re-ordered by the proximity of the query's words
+COMMON_GROUP_WEIGHT = 0.5  # a common word or expression among meaningful ones weighs this much more
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -582,7 +583,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
     else:
         if common and any(not isinstance(q, Q.Term) for q in must):
-            should.extend(common)
+            # optional, and weighed as the common expressions they are (synonyms included)
+            should.extend(q.with_boost(q.boost * COMMON_GROUP_WEIGHT) for q in common)
         else:
             must.extend(common)
         scored = [q for q in must if not isinstance(q, Q.Term)]  # keyword filters stay required
