@@ -73,6 +73,10 @@ PER_RECORD_COUNT = 3000  # up to this many hits (or a tenth of the index), facet
 PRIOR = 0.15  # a dataset with the richest description scores up to 15% more
 RERANK = 50  # candidates re-ordered by the proximity of the query's words
 COMMON_GROUP_WEIGHT = 0.5  # a common word or expression among meaningful ones weighs this much more
+PREFIX_FIELDS = ("title", "tags", "summary")  # where a typed prefix is completed
+PREFIX_TERMS_BODY = 0  # ... and in bodies (none: a short prefix starts thousands of their words)
+PREFIX_TERMS = 12  # completions of a prefix searched, the most frequent ones
+PREFIX_SCAN = 2000  # words starting with a prefix looked at to find them
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -241,11 +245,12 @@ class QueryBuilder:
             # a word cut short, as typed in a search box: "interop", "anonym"
             folded = fold(text).casefold()
             variants = {folded, stem}
-            found_prefix = [v for v in variants if self._has_prefix(v)]
+            found_prefix = next(([v] for v in (folded, stem) if self._has_prefix(v)), [])  # as typed first
             if found_prefix:
                 self.prefixes.update(found_prefix)
                 self.origin.update((v, "prefix") for v in found_prefix)
-                options += [Q.Prefix(f, v, boost=b * PREFIX_BOOST) for f, b in text_fields for v in found_prefix]
+                options += [q for f, b in text_fields for v in found_prefix
+                            for q in self._completions(f, v, b * PREFIX_BOOST)]
                 frequency = 1
         if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
             # letters swapped: "cnli", "inira" (Whoosh's distance counts a swap as 2)
@@ -307,6 +312,19 @@ class QueryBuilder:
         # a top-N collector than without a limit)
         return Or([Or(together, boost=ALTERNATIVE_SHARE), apart.with_boost(ALTERNATIVE_SHARE)]) if together else apart
 
+    def _completions(self, field_name: str, prefix: str, boost: float, k: int = 0) -> list[Q.Query]:
+        """The ``PREFIX_TERMS`` most frequent words of ``field_name`` starting with
+        ``prefix``, as terms: a short prefix typed in a search box may start
+        thousands of words, and a union of all of them is what made typing slow."""
+        found = []
+        for n, term in enumerate(self.reader.expand_prefix(field_name, prefix)):
+            if n >= PREFIX_SCAN:
+                break
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            found.append((self.reader.doc_frequency(field_name, text), text))
+        found.sort(reverse=True)
+        return [Q.Term(field_name, text, boost=boost) for _, text in found[:k or PREFIX_TERMS]]
+
     def _has_prefix(self, prefix: str) -> bool:
         for f in ("title", "tags", "body"):
             for _ in self.reader.expand_prefix(f, prefix):
@@ -364,8 +382,11 @@ class QueryBuilder:
         self.origin.update((v, "prefix") for v in variants)
         options: list[Q.Query] = []
         for f, b in text_fields:
-            for v in variants:
-                options.append(Q.Prefix(f, v, boost=b * PREFIX_BOOST))
+            # short fields get the most frequent completions, bodies (where a short
+            # prefix starts thousands of words) only the very most frequent ones
+            k = PREFIX_TERMS if fields or f in PREFIX_FIELDS else PREFIX_TERMS_BODY
+            for v in variants if k else ():
+                options += self._completions(f, v, b * PREFIX_BOOST, k)
         exact = self.word(text, fields)
         if exact is not None:
             options.append(exact)
@@ -525,7 +546,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
 
     common: list = []  # clauses made only of very common words: they rank, they do not filter
 
-    def add(q, clause_kind="word", negate=False, before=(0, 0)):
+    def add(q, clause_kind="word", negate=False, before=(0, 0), group=False):
         if q is None:
             return
         if negate:
@@ -533,7 +554,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         elif any_word and clause_kind != "keyword":
             should.append(q)
         elif clause_kind != "keyword" and builder.meaningful == before[1] and builder.common > before[0]:
-            common.append(q)
+            # a single common word is damped already; a common expression's synonyms are not
+            common.append(q.with_boost(q.boost * COMMON_GROUP_WEIGHT) if group else q)
         else:
             must.append(q)
 
@@ -549,7 +571,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
                 group = _joined_group(builder, clauses, i)
             if group is not None:
                 q, used = group
-                add(q, before=snapshot)
+                add(q, before=snapshot, group=True)
                 for c in clauses[i:i + used]:
                     words.append(c.text)
                     phrase_words.append(c.text)
@@ -583,8 +605,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
     else:
         if common and any(not isinstance(q, Q.Term) for q in must):
-            # optional, and weighed as the common expressions they are (synonyms included)
-            should.extend(q.with_boost(q.boost * COMMON_GROUP_WEIGHT) for q in common)
+            should.extend(common)  # they rank, they do not filter
         else:
             must.extend(common)
         scored = [q for q in must if not isinstance(q, Q.Term)]  # keyword filters stay required
@@ -951,8 +972,8 @@ class Engine:
         query's words, and for datasets a prior for richer descriptions (at most
         ``PRIOR`` more), so the national reference beats its many local copies."""
         if kwargs:  # sorted by title or date
-            return [(hit, 0.0) for hit in searcher.search(query, limit=limit, filter=docs, terms=explain, **kwargs)]
-        pool = list(searcher.search(query, limit=max(limit, RERANK), filter=docs, terms=explain))
+            return [(hit, 0.0) for hit in _collect(searcher, query, limit, docs, explain, **kwargs)]
+        pool = list(_collect(searcher, query, max(limit, RERANK), docs, explain))
         near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
         richness = self._richness()
 
@@ -1009,6 +1030,23 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs):
+    """``searcher.search`` without its periodic matcher rebuilds.
+
+    Whoosh's top-N collector rebuilds ("replaces") the whole matcher tree every
+    ten matches to prune it; on searchkit's wide trees (several fields, synonyms,
+    completions) that rebuilding was most of the time of a search, for the same
+    top hits."""
+    collector = searcher.collector(limit=limit, filter=docs, terms=explain, **kwargs)
+    inner = collector
+    while hasattr(inner, "child"):
+        inner = inner.child
+    if hasattr(inner, "replace"):
+        inner.replace = 0
+    searcher.search_with_collector(query, collector)
+    return collector.results()
 
 
 def _scores_for(searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:

@@ -57,6 +57,8 @@ def test_bundled_notes_index_cleanly(tmp_path):
     engine = Engine(tmp_path / "idx")
     results = engine.search("données ouvertes")
     assert results.total >= 5
+    # issue 4's story: typing "donnees ouv" in the app finds the note about données ouvertes
+    assert engine.search("donnees ouv", prefix_last=True).hits[0].title == "Données ouvertes"
     # regression: under 5,000 documents Whoosh's preloaded Or dropped phrase
     # matches from the top 10 (see query.Or): a page must be the start of a longer list
     for text in ("qu'est-ce que l'open data", "mobilité douce", "saint-étienne équipements", "base adresse nationale"):
