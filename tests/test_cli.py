@@ -117,13 +117,28 @@ def test_environment_and_english(indexed, runner, monkeypatch):
     assert "1 result(s) in " in result.stdout
 
 
-def test_help_lists_every_command_and_the_readme_commands_exist(runner):
+def test_help_and_readme_name_every_command(runner):
     result = runner.invoke(main, ["--help"])
-    for command in ("index", "query", "tui", "watch"):
-        assert command in result.stdout
     readme = (REPO / "README.md").read_text("utf-8")
-    for command in ("searchkit index", "searchkit query"):
-        assert command in readme
+    assert set(main.commands) == {"index", "query", "tui", "watch", "check"}
+    for command in main.commands:
+        assert command in result.stdout
+        assert f"searchkit {command}" in readme, command
+    for option in ("--type", "--tag", "--publisher", "--licence", "--format-of", "--facet", "--kind",
+                   "--limit", "--format", "--facets", "--sort", "--explain", "--no-fuzzy", "--index"):
+        assert option in readme, option
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    readme = (REPO / "README.md").read_text("utf-8")
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line for line in first_block.splitlines() if line and not line.startswith("#")]
+    assert commands == [
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/searchkit",
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q",
+    ]
+    ci = (REPO / ".ci" / "run").read_text("utf-8")
+    assert "pip install --quiet -e '.[test]'" in ci and "-m pytest -q" in ci
 
 
 def test_query_does_not_import_textual_or_catalogue_parsers(indexed):
