@@ -178,5 +178,6 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
                         rel = os.path.relpath(target, root_real).replace(os.sep, "/")
                     add(target, root_real, kind, rel)
                     continue
-                add(os.path.realpath(full), root_real, kind, rel)
+                # not a link, in a folder whose real path is known: no realpath() per file
+                add(os.path.join(real_dir, name), root_real, kind, rel)
     return [files[k] for k in sorted(files)], problems
