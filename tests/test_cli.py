@@ -163,3 +163,21 @@ def test_explain_says_how_each_word_matched(indexed, runner):
     result = runner.invoke(main, ["query", "pêche", "--index", str(indexed), "--explain", "-n", "1"])
     line = result.stdout.splitlines()[3]
     assert "title_exact:pêche (exact)" in line and "title:pech (stemmed)" in line
+
+
+def test_dataset_facets_and_filters(tmp_path, runner):
+    from tests.conftest import FIXTURES
+
+    catalogs = FIXTURES / "catalogs"
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(main, ["index", str(catalogs / "datagouv-export.csv"), str(catalogs / "udata-page.json"), "--index", idx])
+    assert result.exit_code == 0
+    result = runner.invoke(main, ["query", "*", "--kind", "dataset", "--facets", "--index", idx])
+    assert result.exit_code == 0
+    assert "Producteurs: " in result.stdout and "Rennes Métropole (1)" in result.stdout
+    assert "Licences: Licence Ouverte 2.0 (2)" in result.stdout
+    data = json.loads(runner.invoke(main, ["query", "*", "--format", "json", "--index", idx]).stdout)
+    assert {"value": "rennesmetropole", "label": "Rennes Métropole", "count": 1} in data["facets"]["publisher"]
+    only = runner.invoke(main, ["query", "*", "--publisher", "rennes metropole", "--format", "jsonl", "--index", idx])
+    assert [json.loads(line)["kind"] for line in only.stdout.splitlines()] == ["dataset"]
+    assert runner.invoke(main, ["query", "*", "--kind", "note", "--index", idx]).exit_code == 1

@@ -118,3 +118,10 @@ def test_fts5_query_drops_syntax():
 
     assert fts_query('l\'Open "Data"* (NEAR) -x:y') == '"l" OR "Open" OR "Data" OR "NEAR" OR "x" OR "y"'
     assert fts_query("*** ?") == ""
+
+
+def test_the_examples_of_the_issues_come_first(tmp_path_factory):
+    """Issue 3: "défibrillateurs lyon" puts the Métropole de Lyon's DAE dataset first."""
+    result = _evaluated("datasets", tmp_path_factory)
+    by_query = {r.query.q: r for r in result.results}
+    assert by_query["défibrillateurs lyon"].searchkit[0] == "datagouv:611621e33660b43352da0657"
