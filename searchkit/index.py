@@ -66,6 +66,9 @@ from searchkit.sources.scan import SourceFile, open_regular, scan, shown
 from searchkit.textnorm import facet_key, fold
 
 INDEX_NAME = f"sk{ANALYSIS_VERSION}"
+# a note's meta (file name, types, titles of its [[id]] targets) says less about it than a
+# dataset's (publisher, place): measured with evaluation/run.py (issue 5)
+NOTE_META_BOOST = 0.45
 MANIFEST = "manifest.json"
 LOCKFILE = ".lock"
 FACETS = ("type", "tag", "publisher", "licence", "format")
@@ -162,6 +165,7 @@ def to_document(record: Record, linked: str = "") -> dict:
         "richness": int(round(max(0.0, min(1.0, record.richness)) * 1000)),
         "facets": SEP.join(f"{name}{SEP}{key}{SEP}{label}" for name, pairs in facets.items() for key, label in pairs).encode("utf-8"),
         "data": data,
+        "_meta_boost": NOTE_META_BOOST if record.kind == "note" else 1.0,
     }
 
 

@@ -86,6 +86,7 @@ FUZZY_BOOST = 0.25
 PREFIX_BOOST = 0.6
 SYNONYM_BOOST = 0.9
 PHRASE_BOOST = 2.0
+TITLE_COVER_BOOST = 1.0  # re-ranking: every word of the query in the title
 
 # what a person types before a colon -> the index fields searched
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -583,8 +584,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             words.append(clause.text)
             phrase_words.append(clause.text)
         i += 1
-    # proximity bonus: the words as a phrase (loose) in title or body; applied to
-    # the best candidates only (Engine._rerank), never to every matching record
+    # proximity bonus: the words as a phrase (loose) in title or body, and all of them in
+    # the title; applied to the best candidates only (Engine._top), never to every match
     bonus = None
     if len(phrase_words) >= 2:
         stems = [s for w in phrase_words for s in terms(FRENCH, w)]
@@ -592,6 +593,11 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             bonus = [Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
                      Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
                      Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]
+    if phrase_words:
+        # a title made of the query's words: "Guide Etalab" before a note that cites Etalab in every field
+        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
+        if stems:
+            bonus = (bonus or []) + [Q.And([Q.Term("title", s) for s in stems], boost=TITLE_COVER_BOOST)]
     bonus = Or((bonus or []) + builder.exact_terms) if bonus or builder.exact_terms else None
     notes = []
     if ignored:
