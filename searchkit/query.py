@@ -994,7 +994,8 @@ class Engine:
         if self._cache.richness is None:
             reader = self._current().reader()
             self._cache.richness = reader.column_reader("richness") if reader.has_column("richness") else False
-        return self._cache.richness or None
+        # not ``or None``: a column over several segments has a length, and may count as false
+        return None if self._cache.richness is False else self._cache.richness
 
     def _explain(self, hit, origin: dict[str, str] | None, exact: list | None = None) -> tuple[str, ...]:
         """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""

@@ -180,3 +180,29 @@ def test_facet_counts_are_the_same_per_record_and_from_the_forward_index(tmp_pat
     assert {v.value for v in per_record.facets["tag"]} == {"loisirs", "morale", "opendata", "libredacces", "plateforme"}
     cold.close()
     warm.close()
+
+
+def _udata(ident: str, resources: int, publisher: str) -> dict:
+    return {"id": ident, "slug": ident, "title": "Stationnements vélos", "tags": ["velo"], "license": "lov2",
+            "description": "Arceaux, abris et consignes pour vélos de la métropole.",
+            "organization": {"name": publisher} if publisher else None,
+            "resources": [{"title": "fichier", "format": "csv", "url": f"https://example.org/{i}.csv"}
+                          for i in range(resources)]}
+
+
+def test_the_richer_dataset_wins_also_in_an_index_of_several_segments(tmp_path):
+    import json
+
+    sources = tmp_path / "catalogues"
+    sources.mkdir()
+    # the same words; one has more resources and a known publisher
+    (sources / "a.json").write_text(json.dumps(_udata("pauvre", 1, "")), encoding="utf-8")
+    update_index(tmp_path / "idx", [sources])
+    (sources / "b.json").write_text(json.dumps(_udata("riche", 6, "Métropole de Lyon")), encoding="utf-8")
+    update_index(tmp_path / "idx", [sources])  # a second segment
+    engine = Engine(tmp_path / "idx")
+    assert len(engine._current().reader().leaf_readers()) == 2
+    hits = engine.search("stationnements", limit=2).hits
+    assert [h.id for h in hits] == ["datagouv:riche", "datagouv:pauvre"]
+    assert hits[0].score > hits[1].score * 1.02
+    engine.close()
