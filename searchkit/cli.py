@@ -105,7 +105,8 @@ def run_index(index_dir, sources, rebuild=False, follow_links=False, quiet=False
     cfg = settings(index_dir, sources)
     callback, bar = (None, None) if quiet else _progress_bar()
     try:
-        report = update_index(cfg.index, cfg.sources, rebuild=rebuild, follow_links=follow_links, progress=callback)
+        report = update_index(cfg.index, cfg.sources, rebuild=rebuild, follow_links=follow_links, progress=callback,
+                              workers=cfg.workers)
     finally:
         if bar is not None:
             bar.stop()

@@ -40,6 +40,7 @@ SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})  # and every hidden fo
 MAX_NOTE_BYTES = 64 * 1024 * 1024  # larger files are skipped with a warning
 MAX_BODY_CHARS = 2_000_000  # what is indexed of one body
 LOCK_TIMEOUT = 5.0  # seconds a second writer waits for the index lock
+MAX_WORKERS = 4  # processes a full rebuild uses at most, unless SEARCHKIT_WORKERS says more
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Settings:
     index: Path
     sources: tuple[Path, ...]
     lang: str
+    workers: int = 1  # processes a large full rebuild may use (``searchkit index``)
 
 
 def language() -> str:
@@ -63,6 +65,18 @@ def language() -> str:
     return "fr"
 
 
+def workers() -> int:
+    """SEARCHKIT_WORKERS when it is a positive whole number, else the usable cores (at most MAX_WORKERS)."""
+    value = os.environ.get("SEARCHKIT_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
 def settings(index: str | os.PathLike | None = None, sources=None) -> Settings:
     """The effective settings: arguments, then environment, then defaults."""
     index_dir = Path(index or os.environ.get("SEARCHKIT_INDEX") or "index")
@@ -72,4 +86,5 @@ def settings(index: str | os.PathLike | None = None, sources=None) -> Settings:
         source_paths = tuple(Path(s) for s in os.environ["SEARCHKIT_SOURCES"].split(os.pathsep) if s)
     else:
         source_paths = (Path("notes"),)
-    return Settings(index=index_dir.absolute(), sources=tuple(p.absolute() for p in source_paths), lang=language())
+    return Settings(index=index_dir.absolute(), sources=tuple(p.absolute() for p in source_paths), lang=language(),
+                    workers=workers())

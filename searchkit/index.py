@@ -34,13 +34,16 @@ record count, indexed paths) and reports a mismatch as IndexDamaged; the next
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +56,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from searchkit import config
 from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH
@@ -69,6 +73,10 @@ INDEX_NAME = f"sk{ANALYSIS_VERSION}"
 # a note's meta (file name, types, titles of its [[id]] targets) says less about it than a
 # dataset's (publisher, place): measured with evaluation/run.py (issue 5)
 NOTE_META_BOOST = 0.45
+# a full rebuild of this many bytes of sources or more is written by several processes
+# (when the caller allows it: the command line does, the app does not)
+PARALLEL_BYTES = 4_000_000  # about 2,000 notes
+WORKER_MB = 128  # the posting pool of each (Whoosh's estimate; 256 is 25 % faster at 10k notes, +140 MB)
 MANIFEST = "manifest.json"
 LOCKFILE = ".lock"
 FACETS = ("type", "tag", "publisher", "licence", "format")
@@ -693,6 +701,79 @@ def _committed_state(index_dir: Path) -> tuple[int, int]:
     return gen, sum(seg.doc_count() for seg in toc.segments)
 
 
+class _Worker(SubWriterTask):
+    """One of Whoosh's writing processes: it dies with the process that started it
+    (Linux), and reports a failure to it instead of printing a traceback."""
+
+    def run(self):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan holds the lock
+        except Exception:
+            pass
+        try:
+            super().run()
+        except BaseException as exc:  # the parent turns this into the error it raises
+            code = exc.errno if isinstance(exc, OSError) and exc.errno else errno.EIO
+            self.resultqueue.put(("failed", code, str(exc)), timeout=5)
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multi-process writer (one segment per process), for full rebuilds.
+
+    Unlike ``MpWriter`` as it stands, a worker that fails or disappears fails the
+    commit (the previous index stays) instead of leaving its records out, and
+    cancelling stops the workers."""
+
+    batch = 100  # records sent to a worker at a time
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, batchsize=self.batch, **kwargs)
+        for _ in range(self.procs):
+            self._new_task()
+        self._added_sub = True  # commit through the workers, even with nothing to write
+
+    def _new_task(self):
+        task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
+        task.daemon = True
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self):
+        for task in self.tasks:
+            task.kill()
+            task.join()
+        self.tasks = []
+        super().cancel()
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=1))
+            except queue.Empty:
+                if not any(task.is_alive() for task in self.tasks):
+                    try:  # what a worker put just before it ended
+                        results.append(self.resultqueue.get(timeout=1))
+                    except queue.Empty:
+                        break
+        for task in self.tasks:
+            task.join()
+        failed = [r for r in results if r[0] == "failed"]
+        if failed or len(results) != len(self.tasks) or any(task.exitcode for task in self.tasks):
+            code, reason = (failed[0][1], failed[0][2]) if failed else (errno.EIO, "")
+            raise OSError(code, reason or os.strerror(code))
+        segments += [segment for _, _, segment in results if segment.doc_count_all()]  # the next run removes empty ones
+        self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
+
+
 def _cancel(writer) -> None:
     """Cancel a Whoosh writer, releasing its lock and temporary files even when
     the disk that makes cancelling necessary also makes it fail."""
@@ -722,8 +803,13 @@ def update_index(
     follow_links: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = config.LOCK_TIMEOUT,
+    workers: int = 1,
 ) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with ``sources``.
+
+    ``progress(done, total, path)`` is called for each record written. A full rebuild
+    of ``PARALLEL_BYTES`` of sources or more is written by ``workers`` processes: the
+    command line gives one per core, the app none (its process must stay responsive).
 
     Returns what was done; every unreadable input is a Problem in the report.
     Raises IndexLocked, IndexWriteError (nothing is lost: the previous index stays).
@@ -737,7 +823,7 @@ def update_index(
         raise IndexWriteError(t("index.write_error", path=index_dir, reason=_os_reason(exc))) from exc
     with index_lock(index_dir, lock_timeout):
         try:
-            return _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
+            return _update_locked(index_dir, sources, rebuild, follow_links, progress, started, workers)
         except OSError as exc:
             try:
                 _clean_leftovers(index_dir)  # give back the space a failed run took
@@ -748,7 +834,7 @@ def update_index(
             raise IndexLocked(t("index.locked", path=index_dir, pid="")) from exc
 
 
-def _update_locked(index_dir, sources, rebuild, follow_links, progress, started) -> IndexReport:
+def _update_locked(index_dir, sources, rebuild, follow_links, progress, started, workers) -> IndexReport:
     problems: list[Problem] = []
     notes: list[Problem] = []  # messages about the index itself, shown as warnings
     where = shown(index_dir)
@@ -851,14 +937,19 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
     if not changed and not removed_paths and not purge and not rebuild:
         return IndexReport(unchanged=unchanged, problems=tuple(notes + problems), seconds=time.perf_counter() - started)
 
-    writer = ix.writer(timeout=config.LOCK_TIMEOUT)
+    if workers > 1 and rebuild and sum(st.st_size for _, _, st in changed) >= PARALLEL_BYTES:  # started now, while this process is small (they are forked from it)
+        writer = _ParallelWriter(ix, procs=workers, multisegment=True, timeout=config.LOCK_TIMEOUT,
+                                 limitmb=WORKER_MB)
+    else:
+        writer = ix.writer(timeout=config.LOCK_TIMEOUT)
     committed = False
     try:
         searcher = writer.searcher() if not rebuild else None
-        for path in removed_paths + purge:
-            writer.delete_by_term("path", path)
         written_now: dict[str, tuple[str, float, str]] = {}  # id -> (modified, mtime, path) this run
-        batch_docnums: dict[str, int] = {}  # id -> its number in the segment this run writes
+        # what this run writes, by id: a record read again later in the run replaces the
+        # earlier one (it is read first, then written, so that a rebuild can be written
+        # by several processes)
+        documents: dict[str, tuple[Record, str]] = {}  # id -> (record, titles of its links)
         # notes are read first, so that every [[id]] can be given its title
         read_first = {str(s.path): read_source(s) for s, _, _ in changed if s.kind == "note"}
         titles_now = {r.id: r.title for records, _ in read_first.values() for r in records}
@@ -874,11 +965,8 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
                     out.append(title)
             return " ; ".join(out)
 
-        total = len(changed)
-        for n, (source, digest, st) in enumerate(changed, 1):
+        for source, digest, st in changed:
             path = str(source.path)
-            if progress:
-                progress(n, total, path)
             entry_old = old.get(path)
             if entry_old is None and digest in old_hashes:
                 moved += 1
@@ -886,8 +974,6 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
                 added += 1
             else:
                 updated += 1
-            if not rebuild:
-                writer.delete_by_term("path", path)
             records, file_problems = read_first.pop(path, None) or read_source(source)
             shadowed: dict[str, str] = {}
             dupes: dict[str, str] = {}  # id this note declares -> the note that has it
@@ -924,17 +1010,8 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
                         if other is not None:
                             other.setdefault("shadowed", {})[record.id] = path
                             other["records"] = max(0, other.get("records", 0) - 1)
-                earlier = batch_docnums.get(record.id)
-                if earlier is not None:
-                    # Whoosh's update_document only replaces committed documents: a copy
-                    # written earlier in this run would stay, so mark it deleted here
-                    writer.newsegment.delete_document(earlier)
-                document = to_document(record, linked_titles(record) if record.links else "")
-                batch_docnums[record.id] = writer.docnum
-                if rebuild:  # nothing to replace: the old segments are dropped (and may be damaged)
-                    writer.add_document(**document)
-                else:
-                    writer.update_document(**document)
+                documents.pop(record.id, None)
+                documents[record.id] = (record, linked_titles(record) if record.links else "")
                 written_now[record.id] = (record.modified, record.mtime, path)
                 ids.append(record.id)
                 records_written += 1
@@ -951,6 +1028,20 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started)
             }
         if searcher is not None:
             searcher.close()
+        for path in removed_paths + purge:
+            writer.delete_by_term("path", path)
+        if not rebuild:
+            for source, _, _ in changed:
+                writer.delete_by_term("path", str(source.path))
+        total = len(documents)
+        for n, key in enumerate(list(documents), 1):
+            document = to_document(*documents.pop(key))  # this process keeps no more than it must
+            if progress:
+                progress(n, total, document["path"])
+            if rebuild:  # nothing to replace: the old segments are dropped (and may be damaged)
+                writer.add_document(**document)
+            else:
+                writer.update_document(**document)
         # journal: if this process dies between the commit and the final manifest,
         # the next run reads these paths again (see Manifest.pending)
         Manifest(files=old, generation=manifest.generation, documents=manifest.documents,
