@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 import Stemmer
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 
 from searchkit.textnorm import APOSTROPHES, fold
 
@@ -214,24 +214,84 @@ class FrenchStemFilter(Filter):
             yield t
 
 
-def _words():
-    """Tokens as written: Unicode and apostrophes normalised, lower case, elisions
-    and stop words removed, hyphenated words whole and as parts."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | NormalizeFilter()
-        | LowercaseFilter()
-        | ElisionFilter()
-        | StopFilter()
-        | HyphenFilter()
-    )
+_STEMMER = FrenchStemFilter()
+
+
+class WordsAnalyzer(Analyzer):
+    """The tokenizer and the filters above in one pass, with a cache per written form.
+
+    What the filters make of a token depends only on its text, so it is computed once
+    per distinct form (``_terms``) and the text is cut by ``re.findall``.  Positions
+    are shifted exactly as ``StopFilter`` and ``HyphenFilter`` shift them.  When
+    character offsets are asked for, or stop words kept, the filter chain itself runs
+    (``chain``): the two give the same tokens (tests/test_analysis.py)."""
+
+    CACHE_LIMIT = 500_000
+
+    def __init__(self, stem: bool):
+        self.stem = stem
+        words = (RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | LowercaseFilter() | ElisionFilter()
+                 | StopFilter() | HyphenFilter())
+        self.chain = words | FoldFilter() | _STEMMER if stem else words
+        self._findall = re.compile(TOKEN_PATTERN).findall
+        self._terms: dict[str, tuple] = {}  # form -> what _analyse says of it
+
+    def __getstate__(self):  # pickled into the index's schema: no cache
+        return {"stem": self.stem}
+
+    def __setstate__(self, state):
+        self.__init__(state["stem"])
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.stem == self.stem
+
+    def _analyse(self, form: str) -> tuple[tuple[tuple[str, int], ...], int]:
+        """((term, position from 0), ...) of one token, and how many positions it takes."""
+        text = form if form.isascii() else unicodedata.normalize("NFKC", form).translate(NormalizeFilter._apostrophes)
+        text = text.lower()
+        if "'" not in text and "-" not in text and "‐" not in text and "‑" not in text:
+            folded = fold(text)
+            if folded in STOP_WORDS:
+                return (), 0
+            return (((_STEMMER.stem(folded) if self.stem else text), 0),), 1
+        out = tuple((t.text, t.pos) for t in self.chain(form, positions=True))
+        return out, max((p for _, p in out), default=-1) + 1
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        if chars or keeporiginal or not removestops or not tokenize:
+            return self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                              removestops=removestops, start_pos=start_pos, start_char=start_char,
+                              tokenize=tokenize, mode=mode, **kwargs)
+        return self._tokens(value, positions, start_pos, mode, kwargs)
+
+    def _tokens(self, value, positions, start_pos, mode, kwargs):
+        cache = self._terms
+        t = Token(positions, False, removestops=True, mode=mode, **kwargs)
+        t.boost = 1.0
+        t.stopped = False
+        pos = start_pos
+        for form in self._findall(value):
+            known = cache.get(form)
+            if known is None:
+                known = self._analyse(form)
+                if len(cache) > self.CACHE_LIMIT:
+                    cache.clear()
+                cache[form] = known
+            pairs, used = known
+            for text, offset in pairs:
+                t.text = text
+                if positions:
+                    t.pos = pos + offset
+                yield t
+            pos += used
 
 
 # folded and stemmed: what every text field is searched with
-FRENCH = _words() | FoldFilter() | FrenchStemFilter()
+FRENCH = WordsAnalyzer(stem=True)
 
 # as typed (accents kept, not stemmed): exact forms rank first
-EXACT = _words()
+EXACT = WordsAnalyzer(stem=False)
 
 
 def terms(analyzer, text: str) -> list[str]:

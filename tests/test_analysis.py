@@ -89,3 +89,28 @@ def test_fold_same_length_keeps_offsets():
     assert len(folded) == len(text)
     assert folded.startswith("coeur"[:1] + "o")
     assert "ecole" in folded
+
+
+TRICKY = [
+    "l'accessibilité numérique, qu’est-ce qu’une licence ouverte ?",
+    "saint-étienne est-ce que aujourd'hui prud'hommes presqu'île",
+    "le-la-les de-du x le-la-les y est-ce z ‐ a‑b",
+    "O'Neil ʼl'eau’ ﬁnance Ｆｕｌｌ cœur ÉCOLE",
+    "a - b -- c-d-e-f qu' l'-x e-mail re-use 3,14 1.5 x-1",
+]
+
+
+@pytest.mark.parametrize("analyzer", [FRENCH, EXACT], ids=["FRENCH", "EXACT"])
+def test_the_one_pass_analysis_gives_the_tokens_of_the_filter_chain(analyzer, corpus):
+    """Same terms, positions and offsets as the filters one by one, for every real note,
+    the bundled notes and odd strings, twice (the second time from the cache)."""
+    texts = TRICKY + [p.read_text("utf-8", errors="replace") for p in sorted((corpus / "notes-ods").glob("*.md"))]
+
+    def tokens(an, text, **kw):
+        return [(t.text, t.pos, t.startchar if kw.get("chars") else None) for t in an(text, positions=True, **kw)]
+
+    for _ in range(2):
+        for text in texts:
+            for kw in ({}, {"chars": True}, {"removestops": False}):
+                assert tokens(analyzer, text, **kw) == tokens(analyzer.chain, text, **kw), text[:60]
+    assert len(analyzer._terms) > 1000  # the forms were cached
