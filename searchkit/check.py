@@ -102,7 +102,7 @@ def check_index(index_dir: Path, paths=(), *, follow_links: bool = False) -> Che
         problems.extend(scan_problems)
         for source in files:
             found, file_problems = read_source(source)
-            reread.append(str(source.path))
+            reread.append(source.real)
             problems.extend(file_problems)
             for record in found:
                 if record.kind == "note":

@@ -249,7 +249,10 @@ class _OpenedIndex(FileIndex):
             self._ready = None
 
 
-def open_index(index_dir: Path, *, check_manifest: bool = True):
+_READ = object()
+
+
+def open_index(index_dir: Path, *, check_manifest: bool = True, manifest=_READ):
     """The Whoosh index in ``index_dir``, opened and checked, or a domain error saying what to do.
 
     Every segment file is opened (a truncated or missing one raises IndexDamaged
@@ -258,17 +261,18 @@ def open_index(index_dir: Path, *, check_manifest: bool = True):
     match raise IndexDamaged.  A manifest one commit behind is normal (a run was
     interrupted between the commit and the manifest, or is committing now).  A
     writer committing while this opens is not an error: the newer generation is
-    opened instead.
+    opened instead.  ``manifest``: the one the caller read, holding the write lock
+    (the manifest cannot change under it).
     """
     index_dir = Path(index_dir)
     if not index_dir.is_dir():
         raise IndexMissing(t("index.missing", path=index_dir))
     last: BaseException | None = None
     for _ in range(_OPEN_ATTEMPTS):
-        manifest, manifest_error = None, None
-        if check_manifest:  # read before the TOC: then the manifest is never newer than the index
+        known, manifest_error = (None if manifest is _READ else manifest), None
+        if check_manifest and manifest is _READ:  # read before the TOC: then it is never newer than the index
             try:
-                manifest = Manifest.read(index_dir)
+                known = Manifest.read(index_dir)
             except ManifestError as exc:
                 manifest_error = str(exc)
         gen, other = _latest_generation(index_dir)
@@ -290,7 +294,7 @@ def open_index(index_dir: Path, *, check_manifest: bool = True):
             if gen == 0 and not toc.segments:
                 raise IndexMissing(t("index.incomplete", path=index_dir))
             if check_manifest:
-                _check_manifest(index_dir, manifest, manifest_error, reader, gen)
+                _check_manifest(index_dir, known, manifest_error, reader, gen)
         except SearchkitError:
             reader.close()
             raise
@@ -852,7 +856,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
     ix = None
     if not rebuild:
         try:
-            ix = open_index(index_dir)
+            ix = open_index(index_dir, manifest=manifest)
             ix.close()  # only its reader: the writer opens what it needs
         except IndexMissing:
             rebuild = True
@@ -880,7 +884,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
 
     files, scan_problems = scan(sources, follow_links=follow_links)
     problems.extend(scan_problems)
-    present = {str(f.path): f for f in files}
+    present = {f.real: f for f in files}
     old = manifest.files
     # paths a run killed between its commit and its manifest was changing: read them again
     forced = {p for p in (pending or {}).get("paths", ()) if isinstance(p, str)}
@@ -896,7 +900,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
     for path, source in present.items():
         entry = old.get(path)
         try:
-            st = source.path.stat()
+            st = source.stat or source.path.stat()
             if entry and path not in forced and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
                 unchanged += 1
                 new_files[path] = dict(entry)
@@ -918,7 +922,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
             continue
         changed.append((source, digest, st))
     # files whose shadowed duplicates belonged to a file that changes or goes
-    touched = set(removed_paths) | {str(s.path) for s, _, _ in changed} | forced
+    touched = set(removed_paths) | {s.real for s, _, _ in changed} | forced
     for path, entry in list(new_files.items()):
         owners = list(entry.get("shadowed", {}).values()) + list(entry.get("duplicates", {}).values())
         if any(owner in touched for owner in owners):
@@ -951,7 +955,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
         # by several processes)
         documents: dict[str, tuple[Record, str]] = {}  # id -> (record, titles of its links)
         # notes are read first, so that every [[id]] can be given its title
-        read_first = {str(s.path): read_source(s) for s, _, _ in changed if s.kind == "note"}
+        read_first = {s.real: read_source(s) for s, _, _ in changed if s.kind == "note"}
         titles_now = {r.id: r.title for records, _ in read_first.values() for r in records}
 
         def linked_titles(record: Record) -> str:
@@ -966,7 +970,7 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
             return " ; ".join(out)
 
         for source, digest, st in changed:
-            path = str(source.path)
+            path = source.real
             entry_old = old.get(path)
             if entry_old is None and digest in old_hashes:
                 moved += 1
@@ -1016,23 +1020,23 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
                 ids.append(record.id)
                 records_written += 1
             problems.extend(file_problems)
-            new_files[path] = {
-                "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns,
-                "hash": digest,
-                "records": len(dict.fromkeys(ids)),
-                "shadowed": shadowed,
-                "duplicates": dupes,
-                "problems": [{"path": p.path, "message": p.message, "where": p.where,
-                              **({"kind": "duplicate_id"} if p in dup_problems else {})} for p in file_problems],
-            }
+            entry = new_files[path] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "hash": digest,
+                                       "records": len(dict.fromkeys(ids))}
+            # empty ones are left out: the manifest of 10k notes is read and written on every update
+            if shadowed:
+                entry["shadowed"] = shadowed
+            if dupes:
+                entry["duplicates"] = dupes
+            if file_problems:
+                entry["problems"] = [{"path": p.path, "message": p.message, "where": p.where,
+                                      **({"kind": "duplicate_id"} if p in dup_problems else {})} for p in file_problems]
         if searcher is not None:
             searcher.close()
         for path in removed_paths + purge:
             writer.delete_by_term("path", path)
         if not rebuild:
             for source, _, _ in changed:
-                writer.delete_by_term("path", str(source.path))
+                writer.delete_by_term("path", source.real)
         total = len(documents)
         for n, key in enumerate(list(documents), 1):
             document = to_document(*documents.pop(key))  # this process keeps no more than it must

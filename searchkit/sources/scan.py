@@ -26,14 +26,20 @@ from searchkit.model import Problem
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    path: Path  # real path (symbolic links resolved): what the index stores
+    real: str  # real path (symbolic links resolved): what the index stores
     root: Path  # the declared source it was found under (real path)
     kind: str  # "note" or "catalog"
     rel: str = ""  # path as found below the root ("sub/x.md"): the default id of a note
+    stat: os.stat_result | None = None  # as the scan found it (the index compares size and mtime)
+
+    @property
+    def path(self) -> Path:
+        """The real path as a Path (made when asked: most files of an update are only compared)."""
+        return Path(self.real)
 
 
-def kind_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
+def kind_of(path: Path | str) -> str | None:
+    suffix = os.path.splitext(path)[1].lower()
     if suffix in config.NOTE_SUFFIXES:
         return "note"
     if suffix in config.CATALOG_SUFFIXES:
@@ -86,8 +92,11 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
     files: dict[str, SourceFile] = {}
     problems: list[Problem] = []
 
-    def add(real: str, root: str, kind: str, rel: str) -> None:
-        files.setdefault(real, SourceFile(Path(real), Path(root), kind, rel))
+    roots: dict[str, Path] = {}
+
+    def add(real: str, root: str, kind: str, rel: str, st: os.stat_result | None = None) -> None:
+        if real not in files:
+            files[real] = SourceFile(real, roots.get(root) or roots.setdefault(root, Path(root)), kind, rel, st)
 
     for source in sources:
         source = Path(source).absolute()
@@ -108,6 +117,7 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
             problems.append(Problem(str(source), t("scan.missing")))
             continue
         root_real = os.path.realpath(source)
+        below = root_real.rstrip(os.sep) + os.sep
         seen_dirs: set[str] = set()
 
         def onerror(exc: OSError) -> None:
@@ -146,16 +156,19 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
                 if name.startswith("."):
                     continue
                 full = os.path.join(dirpath, name)
-                kind = kind_of(Path(name))
+                kind = kind_of(name)
                 if kind is None:
                     continue
                 if not _encodable(name):
                     problems.append(Problem(shown(full), t("scan.bad_name")))
                     continue
-                rel = os.path.relpath(full, root_real).replace(os.sep, "/")
-                is_link = os.path.islink(full)
+                rel = (full[len(below):] if full.startswith(below) else os.path.relpath(full, root_real)).replace(os.sep, "/")
+                is_link = False
                 try:
-                    st = os.stat(full)
+                    st = os.lstat(full)  # one call for a regular file: it is its stat
+                    is_link = stat.S_ISLNK(st.st_mode)
+                    if is_link:
+                        st = os.stat(full)
                 except OSError as exc:
                     if not is_link:
                         key = "scan.vanished" if exc.errno == errno.ENOENT else "scan.denied"
@@ -179,5 +192,5 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
                     add(target, root_real, kind, rel)
                     continue
                 # not a link, in a folder whose real path is known: no realpath() per file
-                add(os.path.join(real_dir, name), root_real, kind, rel)
+                add(os.path.join(real_dir, name), root_real, kind, rel, st)
     return [files[k] for k in sorted(files)], problems
