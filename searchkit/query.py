@@ -59,6 +59,21 @@ class Or(Q.Or):
     matcher_type = Q.Or.DEFAULT_MATCHER
 
 
+class FuzzyTerm(Q.FuzzyTerm):
+    """Whoosh's FuzzyTerm, its words remembered per segment for the life of the query.
+
+    Whoosh asks for them several times in one search (to estimate sizes, for the
+    matcher, for the full match set), and each time walks the segment's lexicon
+    with an automaton: 250 walks for one typo query on 5 fields."""
+
+    def _btexts(self, ixreader):
+        memo = self.__dict__.setdefault("_words", {})  # id of the segment reader -> its words
+        words = memo.get(id(ixreader))
+        if words is None:
+            words = memo[id(ixreader)] = list(super()._btexts(ixreader))
+        return words
+
+
 MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
 SORTS = ("relevance", "title", "modified")
@@ -265,7 +280,7 @@ class QueryBuilder:
         if self.fuzzy and not stem.isdigit() and len(stem) >= 4 and frequency == 0:
             folded = fold(text).casefold()
             maxdist = 1 if len(folded) <= 7 else 2
-            fuzzy = [Q.FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
+            fuzzy = [FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
                      for f, b in text_fields]
             found = self._expansions(fuzzy)
             if found:
@@ -364,7 +379,8 @@ class QueryBuilder:
         found: set[str] = set()
         for q in fuzzy_terms:
             try:
-                found.update(q._btexts(self.reader))
+                for leaf, _ in self.reader.leaf_readers():  # the segments the search will ask about
+                    found.update(q._btexts(leaf))
             except Exception:
                 continue
             if len(found) > 20:
@@ -979,7 +995,7 @@ class Engine:
         ``PRIOR`` more), so the national reference beats its many local copies."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0) for hit in _collect(searcher, query, limit, docs, explain, **kwargs)]
-        pool = list(_collect(searcher, query, max(limit, RERANK), docs, explain))
+        pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
         near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
         richness = self._richness()
 
@@ -1053,7 +1069,8 @@ def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs
     if hasattr(inner, "replace"):
         inner.replace = 0
     searcher.search_with_collector(query, collector)
-    return collector.results()
+    # iterated, never list(): list() asks the length, and Whoosh's length walks every match again
+    return [hit for hit in collector.results()]
 
 
 def _scores_for(searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
