@@ -21,6 +21,7 @@ searched as plain words.
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import pickle
@@ -925,10 +926,16 @@ class Engine:
                            facets={name: () for name in facets}, notice=t("query.nothing", query=text.strip()[:80]))
         notices = list(built.notes)
         query = built.query if built.query is not None else Q.Every()
-        base = set(query.docs(searcher))
-        deleted = reader.has_deletions()
-        if deleted:
-            base = {d for d in base if not reader.is_deleted(d)}
+        kwargs = {}
+        if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
+            kwargs["sortedby"] = "title_sort"
+        elif sort == "modified":
+            kwargs.update(sortedby="mtime", reverse=True)
+        # ranked by relevance: every match scored in one walk, which also gives the
+        # total and the records to count facets on (Whoosh's collector would walk twice)
+        walk = not kwargs and not explain
+        scores = _walk(searcher, query) if walk else None
+        base = set(scores) if scores is not None else _docs(searcher, query)
         all_filter = self._filter_docs(filters)
         matched = base if all_filter is None else base & all_filter
         # fewer records than a page contain every word: records containing some
@@ -939,28 +946,23 @@ class Engine:
         if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
             fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
             if fallback.query is not None:
-                extra = set(fallback.query.docs(searcher)) - base
-                if deleted:
-                    extra = {d for d in extra if not reader.is_deleted(d)}
+                fallback_scores = _walk(searcher, fallback.query) if walk else None
+                extra = (set(fallback_scores) if walk else _docs(searcher, fallback.query)) - base
                 if extra:
                     notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
         base_extra = extra
         if all_filter is not None:
             extra = extra & all_filter
         hits: list[Hit] = []
-        kwargs = {}
-        if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
-            kwargs["sortedby"] = "title_sort"
-        elif sort == "modified":
-            kwargs.update(sortedby="mtime", reverse=True)
         if limit and matched:
             pattern = _matcher(built.stems, built.prefixes)
-            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs):
+            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs, scores):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
-            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs):
+            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
+                                        fallback_scores):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
         base |= base_extra
         matched |= extra
@@ -985,7 +987,7 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs) -> list:
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores=None) -> list:
         """(hit, bonus) of the best ``limit`` records.
 
         Whoosh ranks by the words alone, so that its block-quality pruning stays on
@@ -995,7 +997,11 @@ class Engine:
         ``PRIOR`` more), so the national reference beats its many local copies."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0) for hit in _collect(searcher, query, limit, docs, explain, **kwargs)]
-        pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
+        if scores is not None:
+            best = heapq.nlargest(max(limit, RERANK), docs, key=lambda d: (scores[d], -d))  # ties: Whoosh's order
+            pool = [_Scored(d, scores[d], searcher) for d in best]
+        else:
+            pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
         near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
         richness = self._richness()
 
@@ -1053,6 +1059,41 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+class _Scored:
+    """What the ranking and ``Engine._hit`` use of a Whoosh hit."""
+
+    __slots__ = ("docnum", "score", "_searcher")
+
+    def __init__(self, docnum: int, score: float, searcher):
+        self.docnum, self.score, self._searcher = docnum, score, searcher
+
+    def fields(self) -> dict:
+        return self._searcher.stored_fields(self.docnum)
+
+
+def _walk(searcher, query: Q.Query) -> dict[int, float]:
+    """The score of every record ``query`` matches (deleted ones left out)."""
+    scores: dict[int, float] = {}
+    context = searcher.boolean_context().set(weighting=searcher.weighting)
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        deleted = reader.is_deleted if reader.has_deletions() else None
+        matcher = query.matcher(leaf, context)
+        while matcher.is_active():
+            docnum = matcher.id()
+            if deleted is None or not deleted(docnum):
+                scores[docnum + offset] = matcher.score()
+            matcher.next()
+    return scores
+
+
+def _docs(searcher, query: Q.Query) -> set[int]:
+    """The records ``query`` matches (deleted ones left out), unscored."""
+    reader = searcher.reader()
+    docs = set(query.docs(searcher))
+    return {d for d in docs if not reader.is_deleted(d)} if reader.has_deletions() else docs
 
 
 def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs):
