@@ -33,6 +33,7 @@ class Run:
     out: str
     err: str
     timed_out: bool = False
+    tree_mb: float = 0.0  # peak of the summed PSS of the process and its children (sampled; Linux), 0 if unknown
 
     def check(self, ok=(0, 1)) -> "Run":
         if self.timed_out or self.rc not in ok:
@@ -81,10 +82,14 @@ def run(cmd: list[str], timeout: float = 900, cwd: Path | None = None) -> Run:
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        peak = {"kib": 0}
+        sampler = threading.Thread(target=_sample_tree, args=(proc, peak), daemon=True)
+        sampler.start()
         try:
             proc.wait()
         finally:
             timer.cancel()
+            sampler.join()
         wall = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
@@ -94,7 +99,43 @@ def run(cmd: list[str], timeout: float = 900, cwd: Path | None = None) -> Run:
             if line.strip().isdigit():
                 kib = float(line.strip())
         return Run(cmd, wall, kib / 1024.0, proc.returncode,
-                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), flag["timed_out"])
+                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), flag["timed_out"],
+                   peak["kib"] / 1024.0)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _sample_tree(proc: subprocess.Popen, peak: dict, every: float = 0.1) -> None:
+    """Peak of the summed proportional set size (PSS: shared pages split between the
+    processes sharing them) of ``proc`` and all its descendants, every ``every`` s.
+    A multi-process build (``searchkit index`` with workers) is measured whole."""
+    if not os.path.exists("/proc/self/smaps_rollup"):
+        return
+    while proc.poll() is None:
+        total = 0
+        for pid in _descendants(proc.pid):
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1])
+                            break
+            except (OSError, ValueError):
+                pass
+        peak["kib"] = max(peak["kib"], total)
+        time.sleep(every)
 
 
 def percentile(values, p: float) -> float:
