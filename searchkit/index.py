@@ -54,6 +54,7 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -70,6 +71,64 @@ from searchkit.sources.scan import SourceFile, open_regular, scan, shown
 from searchkit.textnorm import facet_key, fold
 
 INDEX_NAME = f"sk{ANALYSIS_VERSION}"
+
+
+class _View:
+    """A read-only file over a memoryview that copies only what is read.
+
+    whoosh-reloaded 2.7.5 maps each segment file (mmap) and then opens every part of
+    it as ``BytesIO(memoryview)``, which copies the part: opening an index read the
+    whole of it into memory (125 MB for 10k notes before the first search)."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view):
+        self._view = memoryview(view)
+        self._pos = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        self._pos = size if n is None or n < 0 else min(size, start + n)
+        return bytes(self._view[start:self._pos])
+
+    def readline(self, limit: int | None = -1) -> bytes:
+        start, size = self._pos, len(self._view)
+        stop = size if limit is None or limit < 0 else min(size, start + limit)
+        end = start
+        while end < stop:
+            chunk = bytes(self._view[end:min(stop, end + 256)])
+            found = chunk.find(b"\n")
+            if found >= 0:
+                end += found + 1
+                break
+            end += len(chunk)
+        self._pos = end
+        return bytes(self._view[start:end])
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self._pos = max(0, pos + (self._pos if whence == 1 else len(self._view) if whence == 2 else 0))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._view.release()
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None):
+    self._buf, self._name, self.onclose = buf, name, onclose
+    self.file = _View(buf)
+    self.is_real = self.is_closed = False
+
+
+structfile.BufferFile.__init__ = _buffer_file_init
 # a note's meta (file name, types, titles of its [[id]] targets) says less about it than a
 # dataset's (publisher, place): measured with evaluation/run.py (issue 5)
 NOTE_META_BOOST = 0.45
@@ -941,7 +1000,8 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
     if not changed and not removed_paths and not purge and not rebuild:
         return IndexReport(unchanged=unchanged, problems=tuple(notes + problems), seconds=time.perf_counter() - started)
 
-    if workers > 1 and rebuild and sum(st.st_size for _, _, st in changed) >= PARALLEL_BYTES:  # started now, while this process is small (they are forked from it)
+    if workers > 1 and rebuild and sum(st.st_size for _, _, st in changed) >= PARALLEL_BYTES:
+        # the workers start now, while this process is small: they are forked from it
         writer = _ParallelWriter(ix, procs=workers, multisegment=True, timeout=config.LOCK_TIMEOUT,
                                  limitmb=WORKER_MB)
     else:

@@ -144,3 +144,26 @@ def test_duplicate_note_ids_keep_both_notes(tmp_path, notes):
     assert "20230114093015" in found and "etalab.md" in found and len(found) == 10
     [problem] = [p for p in report.problems if "déjà utilisé" in p.message]
     assert problem.path.endswith("etalab.md") and "indexée sous « etalab.md »" in problem.message
+
+
+def test_opening_an_index_does_not_read_it_into_memory(tmp_path):
+    """Whoosh's mmap path copied every part of a segment (BytesIO over the map) on open."""
+    import random
+    import tracemalloc
+
+    from searchkit.query import Engine
+
+    rnd = random.Random(7)
+    words = [f"mot{i}" for i in range(20_000)]
+    for i in range(300):
+        write_note(tmp_path / "notes", f"n{i}.md", f"Note {i}", " ".join(rnd.choices(words, k=2_000)))
+    update_index(tmp_path / "idx", [tmp_path / "notes"])
+    size = sum(p.stat().st_size for p in (tmp_path / "idx").glob("*.seg"))
+    assert size > 4_000_000
+    tracemalloc.start()
+    engine = Engine(tmp_path / "idx")
+    assert engine.search("introuvable").total == 0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    engine.close()
+    assert peak < size / 4, (peak, size)
