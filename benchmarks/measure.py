@@ -83,14 +83,16 @@ def run(cmd: list[str], timeout: float = 900, cwd: Path | None = None) -> Run:
         timer = threading.Timer(timeout, kill)
         timer.start()
         peak = {"kib": 0}
-        sampler = threading.Thread(target=_sample_tree, args=(proc, peak), daemon=True)
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_tree, args=(proc, peak, done), daemon=True)
         sampler.start()
         try:
             proc.wait()
         finally:
+            wall = time.perf_counter() - started  # before waiting for the sampler
             timer.cancel()
+            done.set()
             sampler.join()
-        wall = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
         rss.seek(0)
@@ -117,7 +119,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _sample_tree(proc: subprocess.Popen, peak: dict, every: float = 0.1) -> None:
+def _sample_tree(proc: subprocess.Popen, peak: dict, done: threading.Event, every: float = 0.1) -> None:
     """Peak of the summed proportional set size (PSS: shared pages split between the
     processes sharing them) of ``proc`` and all its descendants, every ``every`` s.
     A multi-process build (``searchkit index`` with workers) is measured whole."""
@@ -135,7 +137,8 @@ def _sample_tree(proc: subprocess.Popen, peak: dict, every: float = 0.1) -> None
             except (OSError, ValueError):
                 pass
         peak["kib"] = max(peak["kib"], total)
-        time.sleep(every)
+        if done.wait(every):
+            return
 
 
 def percentile(values, p: float) -> float:

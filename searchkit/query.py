@@ -974,7 +974,7 @@ class Engine:
                 docs = base if other is None else base & other
             facet_values[name] = self._count(name, docs, facet_top)
         suggestions: tuple[str, ...] = ()
-        if not matched and built.words:
+        if not base and built.words:  # the words found nothing (not: the filters hide what they found)
             suggestions = self.suggest(built.words)
         return Results(
             query=text,

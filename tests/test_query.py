@@ -206,3 +206,9 @@ def test_the_richer_dataset_wins_also_in_an_index_of_several_segments(tmp_path):
     assert [h.id for h in hits] == ["datagouv:riche", "datagouv:pauvre"]
     assert hits[0].score > hits[1].score * 1.02
     engine.close()
+
+
+def test_no_spelling_suggestions_when_only_the_filters_hide_the_matches(engine):
+    hidden = engine.search("etalab", filters={"tag": ["aucun-mot-cle-pareil"]})
+    assert (hidden.total, hidden.suggestions) == (0, ())  # the words are right: "did you mean" would mislead
+    assert engine.search("etalba", fuzzy=False).suggestions == ("etalab",)  # a word with no match still gets them
