@@ -19,10 +19,9 @@ from searchkit import __version__
 from searchkit.config import settings
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
-from searchkit.model import IndexReport, Problem, Results
+from searchkit.model import FACET_ALIASES, FACETS, MAX_LIMIT, SORTS, IndexReport, Problem, Results
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
-FACET_NAMES = ("type", "tag", "publisher", "licence", "format")
 
 
 def _err(message: str) -> None:
@@ -150,9 +149,9 @@ def _parse_facets(pairs, **named) -> dict[str, list[str]]:
             raise click.UsageError(t("query.bad_facet", value=pair))
         key, value = pair.split("=", 1)
         key = key.strip().lower()
-        key = {"tags": "tag", "types": "type", "formats": "format", "license": "licence"}.get(key, key)
-        if key not in FACET_NAMES:
-            raise click.UsageError(t("query.unknown_facet", name=key, known=", ".join(FACET_NAMES)))
+        key = FACET_ALIASES.get(key, key)
+        if key not in FACETS:
+            raise click.UsageError(t("query.unknown_facet", name=key, known=", ".join(FACETS)))
         filters.setdefault(key, []).append(value)
     return filters
 
@@ -205,7 +204,7 @@ def render_text(results: Results, colour: bool, show_facets: bool, explain: bool
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="How many hits to show (0 to 10000).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "paths"]), default="text", show_default=True)
 @click.option("--facets", "show_facets", is_flag=True, help="Print facet counts after the hits (text format).")
-@click.option("--sort", type=click.Choice(["relevance", "title", "modified"]), default="relevance", show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
 @click.option("--explain", is_flag=True, help="Show which words matched and the score of each hit.")
 @click.option("--no-fuzzy", is_flag=True, help="No typo tolerance.")
 def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet_pairs, kind, limit, fmt,
@@ -218,7 +217,7 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
     field:value for title: tag: type: kesako: publisher: licence: format: kind:
     and any other front-matter key.
     """
-    from searchkit.query import MAX_LIMIT, search
+    from searchkit.query import search
 
     query_text = " ".join(text).strip()
     if not query_text and not (types or tags or publishers or licences or formats or facet_pairs or kind):
@@ -234,7 +233,7 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir)
     # facets are counted only when they are printed
-    facet_names = ("type", "tag", "publisher", "licence", "format") if fmt == "json" or show_facets else ()
+    facet_names = FACETS if fmt == "json" or show_facets else ()
     try:
         results = search(cfg.index, query_text, filters=filters, kind=kind, limit=limit, facets=facet_names,
                          sort=sort, fuzzy=not no_fuzzy, explain=explain)

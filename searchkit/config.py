@@ -41,6 +41,10 @@ MAX_NOTE_BYTES = 64 * 1024 * 1024  # larger files are skipped with a warning
 MAX_BODY_CHARS = 2_000_000  # what is indexed of one body
 LOCK_TIMEOUT = 5.0  # seconds a second writer waits for the index lock
 MAX_WORKERS = 4  # processes a full rebuild uses at most, unless SEARCHKIT_WORKERS says more
+# written first in every index folder searchkit creates, with the format version: a folder
+# without it is not ours (searchkit refuses to write there if it holds anything) and a
+# folder with it is never scanned as a source
+INDEX_MARKER = ".searchkit-index"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,21 @@ def workers() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_WORKERS))
+
+
+def config_dir() -> Path:
+    """Where the configuration file and saved searches live: ``$XDG_CONFIG_HOME/searchkit``
+    (default ``~/.config/searchkit``).  Not created here."""
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".config") / "searchkit"
+
+
+def state_dir() -> Path:
+    """Where searchkit keeps what it remembers between runs (search history, the last
+    run of each saved search): ``$XDG_STATE_HOME/searchkit`` (default
+    ``~/.local/state/searchkit``).  Not created here."""
+    base = os.environ.get("XDG_STATE_HOME", "").strip()
+    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state") / "searchkit"
 
 
 def settings(index: str | os.PathLike | None = None, sources=None) -> Settings:

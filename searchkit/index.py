@@ -65,7 +65,7 @@ from searchkit.errors import (
     IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, IndexUnreadable, IndexWriteError, SearchkitError,
 )
 from searchkit.messages import t
-from searchkit.model import IndexReport, Problem, Record
+from searchkit.model import FACETS, IndexReport, Problem, Record
 from searchkit.sources.notes import read_note
 from searchkit.sources.scan import SourceFile, open_regular, scan, shown
 from searchkit.textnorm import facet_key, fold
@@ -138,7 +138,6 @@ PARALLEL_BYTES = 4_000_000  # about 2,000 notes
 WORKER_MB = 128  # the posting pool of each (Whoosh's estimate; 256 is 25 % faster at 10k notes, +140 MB)
 MANIFEST = "manifest.json"
 LOCKFILE = ".lock"
-FACETS = ("type", "tag", "publisher", "licence", "format")
 SEP = "\x1f"  # between values inside one stored facet string
 
 

@@ -16,6 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+# -- the vocabulary every layer shares, defined once
+
+# facets counted and filtered on: notes and datasets, then datasets only
+NOTE_FACETS = ("type", "tag")
+DATASET_FACETS = ("publisher", "licence", "format")
+FACETS = NOTE_FACETS + DATASET_FACETS
+# other spellings a person may use for a facet name (``--facet tags=...``)
+FACET_ALIASES = {"tags": "tag", "types": "type", "formats": "format", "license": "licence"}
+SORTS = ("relevance", "title", "modified")  # the first is the default
+MAX_LIMIT = 10_000  # hits one search returns at most
+
 
 @dataclass(frozen=True, slots=True)
 class Record:

@@ -40,9 +40,10 @@ from whoosh.scoring import BM25F
 from searchkit import thesaurus
 from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
 from searchkit.errors import QueryError, SearchkitError
-from searchkit.index import FACETS, SEP, as_damaged, open_index, record_from_stored
+from searchkit.index import SEP, as_damaged, open_index, record_from_stored
+from searchkit.markup import WIKILINK
 from searchkit.messages import t
-from searchkit.model import FacetValue, Hit, Record, Results
+from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.textnorm import facet_key, fold, fold_same_length
 
 # what Whoosh raises when it reads damaged data in the middle of a search
@@ -75,9 +76,7 @@ class FuzzyTerm(Q.FuzzyTerm):
         return words
 
 
-MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
-SORTS = ("relevance", "title", "modified")
 LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
 LOOSE_SHARE = 0.6  # share of the words a record needs when the query has 3 or more
 QUESTION_SHARE = 0.5  # the same for a question (ends with ?, starts with quel/qui/où...)
@@ -651,7 +650,6 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
 
 # ---------------------------------------------------------------- snippets
 
-_WIKI = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*_`>]{1,3}|^\s*[-+]\s", re.MULTILINE)
 _WS = re.compile(r"\s+")
@@ -666,7 +664,7 @@ def plain(text: str, titles=None) -> str:
             return m.group(2)
         ident = m.group(1).strip()
         return (titles(ident) if titles else None) or ident
-    text = _WIKI.sub(wiki, text)
+    text = WIKILINK.sub(wiki, text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_NOISE.sub(" ", text)
     return _WS.sub(" ", text).strip()

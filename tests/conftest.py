@@ -19,6 +19,10 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("SEARCHKIT_LANG", "fr")
     monkeypatch.delenv("SEARCHKIT_INDEX", raising=False)
     monkeypatch.delenv("SEARCHKIT_CONFIG", raising=False)
+    for var in ("SEARCHKIT_SOURCES", "SEARCHKIT_THESAURUS", "SEARCHKIT_WORKERS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / ".local" / "state"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.chdir(tmp_path)
 

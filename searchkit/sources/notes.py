@@ -23,12 +23,12 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from searchkit import config
+from searchkit.markup import WIKILINK
 from searchkit.messages import t
 from searchkit.model import Problem, Record
 from searchkit.sources.scan import open_regular, shown
 from searchkit.textnorm import clean, fold
 
-WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _FENCE = YAMLHandler()
 _MAX_ALIASES = 50

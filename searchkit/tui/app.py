@@ -27,8 +27,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
-from searchkit.model import IndexReport, Results
-from searchkit.tui.backend import BASE_FACETS, SORTS, Backend, RecordView, changed
+from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
+from searchkit.tui.backend import Backend, RecordView, changed
 from searchkit.tui.events import Failure, IndexDone, IndexProgress, SearchDone, SourcesChanged, ViewLoaded
 from searchkit.tui.facets import FacetPanel
 from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE, editor_command
@@ -63,7 +63,7 @@ class SearchApp(App[int]):
         self.query_text = ""
         self.filters: dict[str, list[str]] = {}
         self.sort = SORTS[0]
-        self.facet_names: tuple[str, ...] = BASE_FACETS
+        self.facet_names: tuple[str, ...] = NOTE_FACETS
         self.results: Results | None = None
         self.view: RecordView | None = None
         self.history: list[tuple[str, str]] = []  # (id, title) of the records before this one

@@ -17,12 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from searchkit.index import update_index
-from searchkit.model import IndexReport, Record, Results
+from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Record, Results
 from searchkit.query import Engine
 
-BASE_FACETS = ("type", "tag")
-DATASET_FACETS = ("publisher", "licence", "format")
-SORTS = ("relevance", "title", "modified")
 HIT_LIMIT = 50
 
 
@@ -58,10 +55,10 @@ class Backend:
         """Type and tag, plus the dataset facets when the index has datasets."""
         with self._read:
             res = self.engine.search("", limit=0, facets=DATASET_FACETS, facet_top=1)
-        return BASE_FACETS + tuple(name for name in DATASET_FACETS if res.facets.get(name))
+        return NOTE_FACETS + tuple(name for name in DATASET_FACETS if res.facets.get(name))
 
     def search(self, text: str, filters: dict[str, list[str]], sort: str, *,
-               facets: tuple[str, ...] = BASE_FACETS, limit: int = HIT_LIMIT) -> Results:
+               facets: tuple[str, ...] = NOTE_FACETS, limit: int = HIT_LIMIT) -> Results:
         """Results of ``text`` (last word as a prefix); an empty text lists everything by title."""
         with self._read:
             return self.engine.search(text, filters={k: v for k, v in filters.items() if v}, sort=sort,

@@ -16,12 +16,11 @@ from urllib.parse import quote
 
 from textual.content import Content
 
+from searchkit.markup import WIKILINK
 from searchkit.messages import t
 from searchkit.textnorm import fold
 
 LINK_SCHEME = "searchkit:"
-# same syntax the notes reader understands: [[id]], [[id|label]], [[id#part]]
-WIKILINK = re.compile(r"\[\[([^\[\]|#]+)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 MARK_STYLE = "bold reverse"
