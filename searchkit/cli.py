@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from searchkit import __version__
-from searchkit.config import settings
+from searchkit.config import settings, state_dir
+from searchkit.display import escaped, problem_line, safe, safe_marked
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
-from searchkit.model import FACET_ALIASES, FACETS, MAX_LIMIT, SORTS, IndexReport, Problem, Results
+from searchkit.model import FACET_ALIASES, FACETS, MAX_LIMIT, NOTE_FACETS, SORTS, IndexReport, Problem, Results
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(safe(message, newlines=True), err=True)
 
 
 def warn(problem: Problem) -> None:
-    _err(f"{t('cli.warning')}: {problem}")
+    _err(f"{t('cli.warning')}: {problem_line(problem)}")
 
 
 def fail(exc: SearchkitError) -> "NoReturn":  # noqa: F821
@@ -37,21 +39,59 @@ def fail(exc: SearchkitError) -> "NoReturn":  # noqa: F821
     sys.exit(exc.exit_code)
 
 
+ERROR_LOG = "errors.log"  # in the state folder (else the temporary folder): details of unexpected errors
+
+
+def _log_details(exc: BaseException) -> str:
+    """Append the traceback of ``exc`` to the error log; its path, or "" when none can be written."""
+    import tempfile
+    import time
+    import traceback
+
+    entry = (f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} searchkit {__version__} {' '.join(sys.argv[1:])}\n"
+             + "".join(traceback.format_exception(exc)) + "\n")
+    for path in (state_dir() / ERROR_LOG, Path(tempfile.gettempdir()) / f"searchkit-{ERROR_LOG}"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
+                fh.write(entry)
+            return str(path)
+        except OSError:
+            continue
+    return ""
+
+
 def fail_unexpected(exc: BaseException) -> "NoReturn":  # noqa: F821
-    """A bug or an error nobody foresaw: one line on stderr and exit 2, never a traceback."""
+    """A bug or an error nobody foresaw: one line on stderr and exit 2, never a traceback;
+    the traceback goes to the error log that the line names."""
     first = (str(exc).splitlines() or [""])[0][:200]
     text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    _err(f"{t('cli.error')}: {t('cli.unexpected', error=text.encode('utf-8', 'backslashreplace').decode('utf-8'))}")
+    log = _log_details(exc)
+    line = t("cli.unexpected", error=text) + (" " + t("cli.unexpected_log", path=escaped(log)) if log else "")
+    _err(f"{t('cli.error')}: {line}")
     sys.exit(EXIT_ERROR)
 
 
 class DefaultGroup(click.Group):
-    """``searchkit`` alone opens the terminal app."""
+    """``searchkit`` alone opens the terminal app; every command has the same last resort."""
 
     def parse_args(self, ctx, args):
         if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
             args = ["tui", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except SearchkitError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            _err(t("cli.interrupted_plain"))
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2, details in the log
+            fail_unexpected(exc)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,26 +209,36 @@ def _style(text: str, marks, colour: bool) -> str:
 
 
 def render_text(results: Results, colour: bool, show_facets: bool, explain: bool = False) -> str:
+    """The text format: every field from the records goes through ``display.safe`` (colours are ours)."""
     lines = []
     for rank, hit in enumerate(results.hits, 1):
-        badge = ", ".join(hit.types) or t(f"kind.{hit.kind}")
-        title = click.style(hit.title, bold=True) if colour else hit.title
-        head = f"{rank:>2}. {title}  [{badge}]"
+        badge = safe(", ".join(hit.types) or t(f"kind.{hit.kind}"))
+        title = safe(hit.title)
+        head = f"{rank:>2}. {click.style(title, bold=True) if colour else title}  [{badge}]"
         if hit.tags:
-            head += "  # " + ", ".join(hit.tags[:8])
+            head += "  # " + safe(", ".join(hit.tags[:8]))
         lines.append(head)
         if hit.snippet:
-            lines.append("    " + _style(hit.snippet, hit.marks, colour))
-        location = hit.path + (f"  {hit.url}" if hit.url and hit.kind == "dataset" else "")
+            lines.append("    " + _style(*safe_marked(hit.snippet, hit.marks), colour))
+        location = escaped(hit.path) + (f"  {safe(hit.url)}" if hit.url and hit.kind == "dataset" else "")
         lines.append("    " + (click.style(location, dim=True) if colour else location))
         if explain:
-            lines.append(f"    score {hit.score:.3f}: " + " ".join(hit.explain))
+            lines.append(f"    score {hit.score:.3f}: " + safe(" ".join(hit.explain)))
     lines.append(t("cli.results", total=results.total, ms=results.took_ms))
     if show_facets:
         for name, values in results.facets.items():
             if values:
-                lines.append(f"{t('facet.' + name)}: " + ", ".join(f"{v.label} ({v.count})" for v in values))
+                lines.append(f"{t('facet.' + name)}: " + ", ".join(f"{safe(v.label)} ({v.count})" for v in values))
     return "\n".join(lines)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(payload, indent: int | None = None) -> str:
+    """JSON with the data as it is, in UTF-8; the undecodable bytes of a typed query or a file
+    name (lone surrogates, which UTF-8 cannot carry) as ``\\udcXX`` escapes."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(payload, ensure_ascii=False, indent=indent))
 
 
 @main.command("query")
@@ -202,7 +252,8 @@ def render_text(results: Results, colour: bool, show_facets: bool, explain: bool
 @click.option("--facet", "facet_pairs", multiple=True, metavar="KEY=VALUE", help="Any facet filter, e.g. --facet tag=budget.")
 @click.option("--kind", type=click.Choice(["note", "dataset"]), help="Only notes or only datasets.")
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="How many hits to show (0 to 10000).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "paths"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "paths", "paths0"]), default="text",
+              show_default=True, help="paths: one path a line (odd characters escaped); paths0: NUL-separated, as is.")
 @click.option("--facets", "show_facets", is_flag=True, help="Print facet counts after the hits (text format).")
 @click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
 @click.option("--explain", is_flag=True, help="Show which words matched and the score of each hit.")
@@ -243,14 +294,19 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
         fail_unexpected(exc)
     if fmt == "json":
         payload = results.to_json()
-        payload["facets"] = {k: v for k, v in payload["facets"].items() if k in ("type", "tag") or v}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        payload["facets"] = {k: v for k, v in payload["facets"].items() if k in NOTE_FACETS or v}
+        click.echo(_json(payload, indent=2))
     elif fmt == "jsonl":
         for hit in results.hits:
-            click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+            click.echo(_json(hit.to_json()))
     elif fmt == "paths":
         for path in dict.fromkeys(h.path for h in results.hits):
-            click.echo(path)
+            click.echo(escaped(path))
+    elif fmt == "paths0":  # the exact bytes of each path, for xargs -0
+        out = click.get_binary_stream("stdout")
+        for path in dict.fromkeys(h.path for h in results.hits):
+            out.write(os.fsencode(path) + b"\0")
+        out.flush()
     else:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         if results.notice:
@@ -264,6 +320,14 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
     sys.exit(EXIT_FOUND if results.total else EXIT_NOTHING)
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` can be watched (a name too long or unreadable counts as absent)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 @main.command("watch")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_option
@@ -275,13 +339,17 @@ def watch_cmd(paths, index_dir):
     from searchkit.watcher import watch_changes
 
     cfg = settings(index_dir, paths)
+    watched = tuple(p for p in cfg.sources if _exists(p))
+    if not watched:  # nothing to watch: say so, never "watching" then exit 0
+        _err(f"{t('cli.error')}: {t('watch.nothing', paths=', '.join(escaped(p) for p in cfg.sources))}")
+        sys.exit(EXIT_ERROR)
     try:
         report = update_index(cfg.index, cfg.sources)
         for problem in report.problems:
             warn(problem)
         click.echo(report_line(report))
-        _err(t("watch.started", paths=", ".join(str(p) for p in cfg.sources)))
-        for _changed in watch_changes(cfg.sources):
+        _err(t("watch.started", paths=", ".join(escaped(p) for p in watched)))
+        for _changed in watch_changes(watched):
             report = update_index(cfg.index, cfg.sources)
             for problem in report.problems:
                 warn(problem)
@@ -297,7 +365,8 @@ def watch_cmd(paths, index_dir):
 
 def render_check(report) -> str:
     """The human-readable ``searchkit check`` report: a header, one section per kind of problem."""
-    lines = [t("check.index", path=report.index, records=report.records, notes=report.notes, datasets=report.datasets),
+    lines = [t("check.index", path=escaped(report.index), records=report.records, notes=report.notes,
+               datasets=report.datasets),
              t(f"check.manifest.{report.manifest}")]
     if report.reread:
         lines.append(t("check.reread", n=len(report.reread)))
@@ -308,12 +377,15 @@ def render_check(report) -> str:
             lines.append(t(title_key, n=len(items)))
             lines.extend("  " + item for item in items)
 
-    section("check.problems", [str(p) for p in report.problems])
-    section("check.links", [t("check.link_line", path=b.path, id=b.source_id, target=b.target) for b in report.broken_links])
-    section("check.duplicates", [t("check.duplicate_line", id=d.id, paths=", ".join(d.paths)) for d in report.duplicate_ids])
+    # every value below comes from the notes: ``safe`` and ``escaped`` keep escape sequences off the terminal
+    section("check.problems", [problem_line(p) for p in report.problems])
+    section("check.links", [t("check.link_line", path=escaped(b.path), id=safe(b.source_id), target=safe(b.target))
+                            for b in report.broken_links])
+    section("check.duplicates", [t("check.duplicate_line", id=safe(d.id), paths=", ".join(map(escaped, d.paths)))
+                                 for d in report.duplicate_ids])
     section("check.spellings", [
         t("check.spelling_line", facet=t(f"check.facet.{s.facet}"),
-          spellings=", ".join(t("check.spelling", label=label, n=n) for label, n in s.spellings))
+          spellings=", ".join(t("check.spelling", label=safe(label), n=n) for label, n in s.spellings))
         for s in report.spellings
     ])
     lines.append("")
@@ -343,7 +415,7 @@ def check_cmd(paths, index_dir, fmt, follow_links):
     except SearchkitError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(_json(report.to_json(), indent=2))
     elif report.error is not None:
         _err(f"{t('cli.error')}: {report.error}")
     else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 PLACEHOLDER = "\ufffd"  # what a removed control or escape sequence leaves behind: visible, harmless
 
@@ -35,27 +36,32 @@ _SEQUENCE = re.compile(
 )
 # what is left: C0 but tab and newline, DEL, C1, and the characters that reorder a line
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE = re.compile(f"[{_CONTROL}\t\n]")
-_UNSAFE_KEEP_LINES = re.compile(f"[{_CONTROL}]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# one pass finds what to replace: whole sequences, then single controls, then the lone surrogates
+# that stand for undecodable bytes (of a file name or of typed input)
+_UNSAFE = re.compile(f"{_SEQUENCE.pattern}|[{_CONTROL}\t\n]|[\ud800-\udfff]")
+_UNSAFE_KEEP_LINES = re.compile(f"{_SEQUENCE.pattern}|[{_CONTROL}]|[\ud800-\udfff]")
+
+
+def _replacement(m: re.Match) -> str:
+    found = m.group()
+    if len(found) == 1 and "\ud800" <= found <= "\udfff":
+        return _bytes_shown(found)
+    return PLACEHOLDER
 
 
 def _bytes_shown(text: str) -> str:
-    """Lone surrogates (undecodable bytes of a file name or of typed input) as ``\\xNN``."""
-    if not _LONE_SURROGATE.search(text):
-        return text
+    """Lone surrogates (undecodable bytes) as ``\\xNN``, as ``os.fsencode`` would give them back."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def safe(text: object, *, newlines: bool = False) -> str:
     """``text`` without anything a terminal would act on; ``newlines`` keeps ``\\n`` and tab."""
-    text = _bytes_shown(str(text))
+    text = str(text)
     if text.isprintable():
         return text
-    text = _SEQUENCE.sub(PLACEHOLDER, text)
     if newlines:
-        text = text.replace("\r\n", "\n")
-    return (_UNSAFE_KEEP_LINES if newlines else _UNSAFE).sub(PLACEHOLDER, text)
+        return _UNSAFE_KEEP_LINES.sub(_replacement, text.replace("\r\n", "\n"))
+    return _UNSAFE.sub(_replacement, text)
 
 
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -71,4 +77,79 @@ def escaped(path: object) -> str:
         _ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
         if not c.isprintable() and c != " " else c
         for c in text
+    )
+
+
+def safe_marked(text: str, marks) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``safe(text)`` and the character spans ``marks`` moved to where they land in it."""
+    if text.isprintable():
+        return text, tuple(marks)
+    pieces: list[str] = []
+    moves: list[tuple[int, int, int, int]] = []  # (old start, old end, new start, new end) of each replacement
+    last = new = 0
+    for m in _UNSAFE.finditer(text):
+        pieces.append(text[last:m.start()])
+        new += m.start() - last
+        replacement = _replacement(m)
+        moves.append((m.start(), m.end(), new, new + len(replacement)))
+        pieces.append(replacement)
+        new += len(replacement)
+        last = m.end()
+    pieces.append(text[last:])
+
+    def moved(pos: int, end: bool) -> int:
+        shift = 0
+        for old_start, old_end, new_start, new_end in moves:
+            if pos >= old_end:
+                shift = new_end - old_end
+            elif pos > old_start:  # inside what was replaced: the mark takes the whole replacement
+                return new_end if end else new_start
+            else:
+                break
+        return pos + shift
+
+    spans = tuple((moved(a, False), moved(b, True)) for a, b in marks)
+    return "".join(pieces), tuple((a, b) for a, b in spans if a < b)
+
+
+def problem_line(problem) -> str:
+    """``path:where: message`` of a ``model.Problem``, on one line whatever the file name holds."""
+    where = f":{safe(problem.where)}" if problem.where else ""
+    return f"{escaped(problem.path)}{where}: {safe(problem.message)}"
+
+
+# Identifiers (``id``, ``path``, ``url``) stay as they are in the records below: the app opens, edits
+# and follows them; where one is shown, it goes through ``safe`` or ``escaped`` there.
+
+
+def safe_hit(hit):
+    """A ``model.Hit`` whose text fields are safe to show (snippet marks moved with it)."""
+    snippet, marks = safe_marked(hit.snippet, hit.marks)
+    return replace(
+        hit, title=safe(hit.title), types=tuple(map(safe, hit.types)), tags=tuple(map(safe, hit.tags)),
+        snippet=snippet, marks=marks, summary=safe(hit.summary),
+        publisher=safe(hit.publisher), licence=safe(hit.licence), formats=tuple(map(safe, hit.formats)),
+        modified=safe(hit.modified), explain=tuple(map(safe, hit.explain)),
+    )
+
+
+def safe_results(results):
+    """``model.Results`` ready for a screen: hits, facet labels, notice and suggestions made safe."""
+    return replace(
+        results, query=safe(results.query), hits=tuple(map(safe_hit, results.hits)),
+        facets={name: tuple(replace(v, label=safe(v.label)) for v in values) for name, values in results.facets.items()},
+        notice=safe(results.notice) if results.notice else results.notice,
+        suggestions=tuple(map(safe, results.suggestions)),
+    )
+
+
+def safe_record(record):
+    """A ``model.Record`` for display: the body keeps its lines, every other text field is one safe line."""
+    one = {name: safe(getattr(record, name)) for name in (
+        "title", "summary", "created", "modified", "publisher", "licence", "licence_original",
+        "spatial", "temporal", "position")}
+    return replace(
+        record, **one, body=safe(record.body, newlines=True), types=tuple(map(safe, record.types)),
+        tags=tuple(map(safe, record.tags)), formats=tuple(map(safe, record.formats)),
+        extra=tuple((safe(k), safe(v)) for k, v in record.extra),
     )

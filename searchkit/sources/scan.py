@@ -75,6 +75,11 @@ def open_regular(path) -> int:
     return fd
 
 
+def is_index_folder(path) -> bool:
+    """A folder that carries searchkit's index marker: never scanned as a source."""
+    return os.path.isfile(os.path.join(path, config.INDEX_MARKER))
+
+
 def _encodable(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -103,19 +108,26 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
         if not _encodable(str(source)):
             problems.append(Problem(shown(source), t("scan.bad_name")))
             continue
-        if source.is_file():
+        try:
+            st = os.stat(source)
+        except (FileNotFoundError, NotADirectoryError):
+            problems.append(Problem(str(source), t("scan.missing")))
+            continue
+        except OSError as exc:  # a name too long, a loop, no permission on a parent...
+            problems.append(Problem(str(source), t("scan.unexaminable", reason=exc.strerror or type(exc).__name__)))
+            continue
+        if not stat.S_ISDIR(st.st_mode):
             kind = kind_of(source)
             if kind is None:
                 problems.append(Problem(str(source), t("scan.unsupported")))
-            elif not stat.S_ISREG(source.stat().st_mode):
+            elif not stat.S_ISREG(st.st_mode):
                 problems.append(Problem(str(source), t("scan.not_regular")))
             else:
                 real = os.path.realpath(source)
                 add(real, os.path.dirname(real), kind, source.name)
             continue
-        if not source.is_dir():
-            problems.append(Problem(str(source), t("scan.missing")))
-            continue
+        if is_index_folder(source):
+            continue  # an index folder given as a source: its manifest is not a catalogue
         root_real = os.path.realpath(source)
         below = root_real.rstrip(os.sep) + os.sep
         seen_dirs: set[str] = set()
@@ -132,7 +144,7 @@ def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Pr
             keep = []
             for d in sorted(dirnames):
                 full = os.path.join(dirpath, d)
-                if d.startswith(".") or d in config.SKIPPED_DIRS:
+                if d.startswith(".") or d in config.SKIPPED_DIRS or is_index_folder(full):
                     continue
                 if not _encodable(d):
                     problems.append(Problem(shown(full), t("scan.bad_name")))

@@ -25,6 +25,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from searchkit.display import escaped, problem_line, safe
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
@@ -36,6 +37,7 @@ from searchkit.tui.preview import Preview
 from searchkit.tui.render import display_path
 from searchkit.tui.results import EmptyState, ResultList, empty_text, status_text
 from searchkit.tui.screens import HelpScreen, IndexingScreen
+from searchkit.urls import openable
 from searchkit.watcher import watch_changes
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
@@ -115,6 +117,11 @@ class SearchApp(App[int]):
             return not self._stop.is_set() and bool(self.screen_stack) and bool(self.main_screen.query(Preview))
         except NoMatches:
             return False
+
+    def notify(self, message: str, **kwargs) -> None:
+        """Every notification as plain, safe text: it may quote a title, a path or a link."""
+        kwargs["markup"] = False
+        super().notify(safe(message, newlines=True), **kwargs)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if isinstance(self.screen, ModalScreen) and action not in MODAL_ACTIONS:
@@ -308,7 +315,7 @@ class SearchApp(App[int]):
             self.notify(t("tui.notify.no_record"), severity="warning")
             return
         self.copy_to_clipboard(target[0])
-        self.notify(t("tui.notify.copied", path=target[0]), timeout=3)
+        self.notify(t("tui.notify.copied", path=escaped(target[0])), timeout=3)
 
     def action_open_link(self) -> None:
         target = self._target()
@@ -320,11 +327,15 @@ class SearchApp(App[int]):
             self._browse(target[1])
 
     def _browse(self, url: str) -> None:
-        self.notify(t("tui.notify.opening", url=url), timeout=3)
+        target = openable(url)
+        if target is None:  # javascript:, file:, a value a browser would take as an option...
+            self.notify(t("tui.notify.unsafe_link", url=safe(url)), severity="warning", timeout=6)
+            return
+        self.notify(t("tui.notify.opening", url=target), timeout=3)
         if self._open_url is not None:
-            self._open_url(url)
+            self._open_url(target)
         else:
-            self.open_url(url)  # the terminal driver calls webbrowser.open
+            self.open_url(target)  # the terminal driver calls webbrowser.open
 
     def action_edit(self) -> None:
         target = self._target()
@@ -333,7 +344,7 @@ class SearchApp(App[int]):
             return
         path = target[0]
         if not Path(path).is_file():
-            self.notify(t("tui.notify.no_file", path=path), severity="error")
+            self.notify(t("tui.notify.no_file", path=escaped(path)), severity="error")
             return
         argv = editor_command()
         if argv is None:
@@ -424,7 +435,7 @@ class SearchApp(App[int]):
 
     def _tell(self, reason: str, report: IndexReport) -> None:
         if report.problems and reason in ("start", "manual"):
-            self.notify(t("tui.notify.problems", n=len(report.problems), first=report.problems[0]),
+            self.notify(t("tui.notify.problems", n=len(report.problems), first=problem_line(report.problems[0])),
                         severity="warning", timeout=6)
         if reason == "manual":
             self.notify(t("tui.notify.updated", added=report.added, updated=report.updated,

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from searchkit.display import safe, safe_record, safe_results
 from searchkit.index import update_index
 from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Record, Results
 from searchkit.query import Engine
@@ -59,19 +60,21 @@ class Backend:
 
     def search(self, text: str, filters: dict[str, list[str]], sort: str, *,
                facets: tuple[str, ...] = NOTE_FACETS, limit: int = HIT_LIMIT) -> Results:
-        """Results of ``text`` (last word as a prefix); an empty text lists everything by title."""
+        """Results of ``text`` (last word as a prefix); an empty text lists everything by title.
+        Their text is made safe for the screen here, once for every widget (``display``)."""
         with self._read:
-            return self.engine.search(text, filters={k: v for k, v in filters.items() if v}, sort=sort,
-                                      limit=limit, facets=facets, facet_top=0, prefix_last=True)
+            results = self.engine.search(text, filters={k: v for k, v in filters.items() if v}, sort=sort,
+                                         limit=limit, facets=facets, facet_top=0, prefix_last=True)
+        return safe_results(results)
 
     def view(self, record_id: str) -> RecordView | None:
         with self._read:
             record = self.engine.get(record_id)
             if record is None:
                 return None
-            links = tuple(Linked(i, self.engine.title_of(i)) for i in dict.fromkeys(record.links))
-            back = tuple(Linked(i, title) for i, title in self.engine.backlinks(record_id) if i != record_id)
-        return RecordView(record, links, back)
+            links = tuple(Linked(i, _safe_title(self.engine.title_of(i))) for i in dict.fromkeys(record.links))
+            back = tuple(Linked(i, _safe_title(title)) for i, title in self.engine.backlinks(record_id) if i != record_id)
+        return RecordView(safe_record(record), links, back)
 
     # -- writing
     def update(self, progress=None) -> IndexReport:
@@ -82,6 +85,10 @@ class Backend:
     def close(self) -> None:
         with self._read:
             self.engine.close()
+
+
+def _safe_title(title: str | None) -> str | None:
+    return safe(title) if title is not None else None
 
 
 def changed(report: IndexReport) -> int:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from searchkit.display import escaped, safe
 from searchkit.messages import t
 from searchkit.tui.backend import Linked, RecordView
 from searchkit.tui.facets import FirstOnFocus
@@ -38,20 +39,20 @@ def _date(value: str, mtime: float = 0.0) -> str:
 def meta_content(view: RecordView, back_to: str | None = None) -> Content:
     r = view.record
     badge = kind_badge(r.kind, r.types)
-    lines = [Content.styled(r.title or r.id, "bold underline"), Content.styled(badge, "italic")]
+    lines = [Content.styled(r.title or safe(r.id), "bold underline"), Content.styled(badge, "italic")]
     if r.tags:
         lines.append(_field("tui.preview.tags", ", ".join(r.tags)))
     if r.summary:
         lines.append(_field("tui.preview.summary", r.summary))
     if r.url:
-        lines.append(_field("tui.preview.link", r.url))
+        lines.append(_field("tui.preview.link", safe(r.url)))
     for key, value in (("tui.preview.publisher", r.publisher), ("tui.preview.licence", r.licence),
                        ("tui.preview.formats", ", ".join(r.formats)), ("tui.preview.spatial", r.spatial),
                        ("tui.preview.temporal", r.temporal), ("tui.preview.created", _date(r.created)),
                        ("tui.preview.modified", _date(r.modified, r.mtime))):
         if value:
             lines.append(_field(key, value))
-    where = display_path(r.path) + (f" ({r.position})" if r.position else "")
+    where = escaped(display_path(r.path)) + (f" ({r.position})" if r.position else "")
     lines.append(_field("tui.preview.path", where))
     if back_to:
         lines.append(Content.styled(t("tui.preview.history", title=back_to), "dim"))
@@ -66,7 +67,7 @@ class LinkList(FirstOnFocus):
     def fill(self, items: tuple[Linked, ...]) -> None:
         self.clear_options()
         self.add_options([
-            Option(it.title or t("tui.preview.missing", id=it.id), id=str(n), disabled=it.title is None)
+            Option(it.title or t("tui.preview.missing", id=safe(it.id)), id=str(n), disabled=it.title is None)
             for n, it in enumerate(items)
         ])
         self.items = items

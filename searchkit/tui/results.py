@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from searchkit.display import safe
 from searchkit.messages import t
 from searchkit.model import Hit, Results
 from searchkit.tui.render import highlight, kind_badge
@@ -137,7 +138,7 @@ def empty_text(results: Results, filters: dict[str, list[str]], labels: dict[tup
             lines.append(Content.assemble(before, links, after, " ", (t("tui.empty.suggest_hint"), "dim")))
     if filters:
         active = "; ".join(
-            t("tui.facet_values", facet=t(f"facet.{name}"), values=", ".join(labels.get((name, v), v) for v in values))
+            t("tui.facet_values", facet=t(f"facet.{name}"), values=", ".join(safe(labels.get((name, v), v)) for v in values))
             for name, values in filters.items() if values
         )
         lines.append(Content(t("query.filters_active", filters=active)))

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
+from searchkit.display import escaped
 from searchkit.messages import t
 from searchkit.tui.render import display_path
 
@@ -53,4 +54,5 @@ class IndexingScreen(ModalScreen[None]):
 
     def progress(self, done: int, total: int, path: str) -> None:
         self.query_one(ProgressBar).update(total=total, progress=done)
-        self.query_one("#indexing-label", Label).update(t("tui.indexing.file", done=done, total=total, name=Path(path).name))
+        self.query_one("#indexing-label", Label).update(
+            Content(t("tui.indexing.file", done=done, total=total, name=escaped(Path(path).name))))

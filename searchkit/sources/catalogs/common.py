@@ -25,6 +25,7 @@ from typing import Any
 from searchkit.errors import SourceError
 from searchkit.model import Problem, Record
 from searchkit.textnorm import facet_key
+from searchkit.urls import openable
 
 from .formats import normalise_formats
 from .licences import normalise_licence
@@ -316,7 +317,7 @@ def build(
         summary=summarize(body),
         body=body,
         tags=tag_tuple,
-        url=one_line(text_of(url)),
+        url=openable(one_line(text_of(url))) or "",  # only links a browser may be given
         mtime=src.mtime,
         created=normalise_date(created),
         modified=normalise_date(modified),
