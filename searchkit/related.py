@@ -35,6 +35,7 @@ from searchkit.textnorm import fold
 WORDS = 12  # distinctive words searched
 CANDIDATES = 80  # most frequent words whose rarity is looked up
 POOL = 60  # similar-word matches considered
+TAG_POOL = 250  # a tag shared by more records than this is no reason
 WEIGHT_WORDS, WEIGHT_TAGS, WEIGHT_LINK = 1.0, 0.6, 1.0
 MIN_LETTERS = 3
 _URL = re.compile(r"\S+://\S+|www\.\S+")
@@ -150,11 +151,13 @@ def _by_tags(engine, record: Record, vocabulary: Vocabulary, into: _Scores) -> N
     weights = {}
     members = {}
     for tag in tags:
-        results = engine.search("", filters={"tag": [tag]}, limit=POOL * 4, facets=())
+        results = engine.search("", filters={"tag": [tag]}, limit=TAG_POOL, facets=())
+        if results.total > TAG_POOL:  # too common to tell records apart (and only some could be scored)
+            continue
         weights[tag] = vocabulary.idf(results.total)
         members[tag] = results.hits
     total = sum(weights.values())
-    for tag in tags:
+    for tag in members:
         for hit in members[tag]:
             if hit.id == record.id or not total:
                 continue
