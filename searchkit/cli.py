@@ -527,12 +527,13 @@ def saved_list_cmd(fmt):
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="How many hits to show (0 to 10000).")
 @click.option("--format", "fmt", type=click.Choice(("text", "jsonl", "paths") + RECORD_FORMATS), default="text",
               show_default=True)
-def saved_run_cmd(name, index_dir, only_new, limit, fmt):
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing when nothing was found (cron mails only news).")
+def saved_run_cmd(name, index_dir, only_new, limit, fmt, quiet):
     """Run the saved search NAME.  Exit status: 0 something to show, 1 nothing, 2 error.
 
     \b
-    For cron, mailing the news of a search:
-      searchkit saved run budget --new || true
+    For cron, mailing the news of a search (and any error):
+      searchkit saved run budget --new --quiet
     """
     from searchkit.model import Results
     from searchkit.query import Engine
@@ -564,6 +565,8 @@ def saved_run_cmd(name, index_dir, only_new, limit, fmt):
     elif fmt == "paths":
         for path in dict.fromkeys(h.path for h in shown):
             click.echo(escaped(path))
+    elif not hits and quiet:
+        pass
     elif only_new and not hits:
         _err(t("saved.nothing_new", name=safe(name), since=done.since or "-"))
     else:

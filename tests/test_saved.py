@@ -86,7 +86,8 @@ def test_new_records_after_an_edit_and_after_an_index_update(notes):
     sk("index", str(notes), "-q")
     added = sk("saved", "run", "données", "--new", "--format", "jsonl")
     assert [json.loads(line)["title"] for line in added.stdout.splitlines()] == ["INSEE"]
-    sk("saved", "run", "données", "--new", code=1)
+    quiet = sk("saved", "run", "données", "--new", "--quiet", code=1)  # what cron mails: nothing
+    assert (quiet.stdout, quiet.stderr) == ("", "")
     assert "dernier passage" in sk("saved", "list").stdout
 
 
