@@ -22,25 +22,30 @@ from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
+from textual.content import Content
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from searchkit.cite import bibtex_entry, citekey
 from searchkit.display import escaped, problem_line, safe
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
+from searchkit.saved import SavedSearch
 from searchkit.tui.backend import Backend, RecordView, changed
-from searchkit.tui.events import Failure, IndexDone, IndexProgress, SearchDone, SourcesChanged, ViewLoaded
+from searchkit.tui.events import (Failure, IndexDone, IndexProgress, RelatedFound, SavedCounted, SearchDone,
+                                  SourcesChanged, ViewLoaded)
 from searchkit.tui.facets import FacetPanel
 from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE, editor_command
 from searchkit.tui.preview import Preview
 from searchkit.tui.render import display_path
 from searchkit.tui.results import EmptyState, ResultList, empty_text, status_text
-from searchkit.tui.screens import HelpScreen, IndexingScreen
+from searchkit.tui.screens import ChoiceScreen, HelpScreen, IndexingScreen, NameScreen
 from searchkit.urls import openable
 from searchkit.watcher import watch_changes
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
+HISTORY_PAUSE = 1.0  # seconds of quiet typing before a search is remembered in the history
 SHOW_PROGRESS_AFTER = 0.3  # an update shorter than this shows no progress view
 PROGRESS_EVERY = 0.1  # seconds between two progress messages
 
@@ -76,6 +81,10 @@ class SearchApp(App[int]):
         self._picked: str | None = None
         self._shown_key: tuple | None = None  # (query, filters, sort) of the hits on screen
         self._debounce = None
+        self._remember_timer = None
+        self._walk: list[str] | None = None  # the past queries while ↑ / ↓ walk them in the search field
+        self._walk_at = 0
+        self._walk_value = ""
         self._indexing = 0
         self._stop = threading.Event()
 
@@ -131,15 +140,46 @@ class SearchApp(App[int]):
     # ------------------------------------------------------------ searching
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
+        if event.value == "?":  # typed in the empty field: the help, as the footer promises
+            event.input.value = ""
+            self.action_help()
+            return
+        walked = self._walk is not None and event.value == self._walk_value
+        if not walked:
+            self._walk = None  # typing ends the walk through the history
         self.query_text = event.value
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE, self.refresh_results)
+        if self._remember_timer is not None:
+            self._remember_timer.stop()
+        if not walked:  # a search taken back from the history is not remembered again
+            self._remember_timer = self.set_timer(HISTORY_PAUSE, self._remember)
+
+    def _remember(self) -> None:
+        """The search typed, once the typing paused (the history never holds results)."""
+        if self.query_text.strip():
+            self.backend.remember(self.query_text, dict(self.filters))
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
         if self._q(ResultList).hits:
             self._q(ResultList).focus()
+        elif self.results is not None and self.results.suggestions and self.results.query == self.query_text:
+            self.action_suggest(self.results.suggestions[0])  # "did you mean", from the keyboard
+
+    def _walk_history(self, older: bool) -> None:
+        """↑ / ↓ in the search field: the previous / next remembered search (below the newest: empty)."""
+        if self._walk is None:
+            self._walk = self.backend.past_queries()
+            self._walk_at = len(self._walk)
+        self._walk_at = max(0, self._walk_at - 1) if older else min(len(self._walk), self._walk_at + 1)
+        search = self._q("#search", Input)
+        self._walk_value = self._walk[self._walk_at] if self._walk_at < len(self._walk) else ""
+        search.value = self._walk_value
+        search.cursor_position = len(search.value)
+        if self._walk_at >= len(self._walk):
+            self._walk = None
 
     def refresh_results(self) -> None:
         """Search again with the current text, filters and sort (newest wins)."""
@@ -275,7 +315,9 @@ class SearchApp(App[int]):
     def _move(self, down: bool) -> None:
         focused = self.focused
         if isinstance(focused, Input) and focused.id == "search":
-            if down and self._q(ResultList).hits:
+            if self._walk is not None or (not down and not focused.value):
+                self._walk_history(older=not down)
+            elif down and self._q(ResultList).hits:
                 self._q(ResultList).focus()
             return
         for name in (("action_cursor_down", "action_scroll_down") if down else ("action_cursor_up", "action_scroll_up")):
@@ -308,6 +350,118 @@ class SearchApp(App[int]):
             return self.view.record.path, self.view.record.url
         hit = self._q(ResultList).current
         return (hit.path, hit.url) if hit else None
+
+    def _target_id(self) -> str | None:
+        """The id of the record shown, else of the highlighted hit."""
+        if self.view is not None:
+            return self.view.record.id
+        hit = self._q(ResultList).current
+        return hit.id if hit else None
+
+    def action_cite(self) -> None:
+        record_id = self._target_id()
+        record = self.backend.record(record_id) if record_id else None
+        if record is None:
+            self.notify(t("tui.notify.no_record"), severity="warning")
+            return
+        self.copy_to_clipboard(bibtex_entry(record))
+        self.notify(t("tui.notify.cited", key=citekey(record)), timeout=3)
+
+    def action_related(self) -> None:
+        record_id = self._target_id()
+        if record_id is None:
+            self.notify(t("tui.notify.no_record"), severity="warning")
+            return
+        self._find_related(record_id)
+
+    @work(thread=True, group="related", exclusive=True, exit_on_error=False)
+    def _find_related(self, record_id: str) -> None:
+        try:
+            record = self.backend.record(record_id)
+            found = self.backend.related(record_id) if record is not None else []
+        except SearchkitError as exc:
+            self.post_message(Failure(exc.message))
+            return
+        self.post_message(RelatedFound(record.title if record else record_id, found))
+
+    @on(RelatedFound)
+    def _show_related(self, message: RelatedFound) -> None:
+        if not self._alive():
+            return
+        choices = []
+        for r in message.found:
+            reasons = [t(f"related.linked.{r.linked}")] if r.linked else []
+            if r.shared_tags:
+                reasons.append(t("related.tags", tags=", ".join(r.shared_tags)))
+            if r.words:
+                reasons.append(t("related.words", words=", ".join(r.words)))
+            choices.append((r.id, Content.assemble((r.title or r.id, "bold"), "\n", (" · ".join(reasons), "dim"))))
+        self.push_screen(ChoiceScreen(t("tui.related.title", title=message.title), choices, t("tui.related.empty")),
+                         self._related_chosen)
+
+    def _related_chosen(self, record_id: str | None) -> None:
+        if record_id is None:
+            return
+        if self.view is not None and self.view.record.id != record_id:
+            self.history.append((self.view.record.id, self.view.record.title or self.view.record.id))
+        self.main_screen.add_class("-preview-open")
+        self.load_view(record_id)
+        self._q(Preview).focus()
+
+    def action_save_search(self) -> None:
+        if not (self.query_text.strip() or any(self.filters.values())):
+            self.notify(t("tui.notify.nothing_to_save"), severity="warning")
+            return
+        self.push_screen(NameScreen(t("tui.name.title"), self.query_text.strip()[:60]), self._save_named)
+
+    def _save_named(self, name: str | None) -> None:
+        if name is None:
+            return
+        labels = self._q(FacetPanel).labels
+        filters = {k: [labels.get((k, v), v) for v in vs] for k, vs in self.filters.items() if vs}
+        try:
+            replaced = self.backend.save_search(SavedSearch(name, self.query_text.strip(), filters, None, self.sort))
+        except SearchkitError as exc:
+            self.notify(exc.message, severity="error", timeout=8)
+            return
+        self.notify(t("tui.notify.replaced" if replaced else "tui.notify.saved", name=name), timeout=3)
+
+    def action_saved_searches(self) -> None:
+        self._count_saved()
+
+    @work(thread=True, group="saved", exclusive=True, exit_on_error=False)
+    def _count_saved(self) -> None:
+        try:
+            counted = self.backend.saved_searches()
+        except SearchkitError as exc:
+            self.post_message(Failure(exc.message))
+            return
+        self.post_message(SavedCounted(counted))
+
+    @on(SavedCounted)
+    def _show_saved(self, message: SavedCounted) -> None:
+        if not self._alive():
+            return
+        choices = [(s.name, Content.assemble((s.name, "bold"), "  ", (t("tui.saved.new", n=n), "bold" if n else "dim"),
+                                             "\n", (s.describe(), "dim")))
+                   for s, n in message.counted]
+        self.push_screen(ChoiceScreen(t("tui.saved.title"), choices, t("tui.saved.empty")), self._saved_chosen)
+
+    def _saved_chosen(self, name: str | None) -> None:
+        if name is None:
+            return
+        try:
+            search = self.backend.run_saved(name)
+        except SearchkitError as exc:
+            self.notify(exc.message, severity="error", timeout=8)
+            return
+        self.sort = search.sort
+        self.filters = self._q(FacetPanel).select(search.filters)
+        box = self._q("#search", Input)
+        box.value = search.query
+        box.cursor_position = len(search.query)
+        self.query_text = search.query
+        self.refresh_results()
 
     def action_copy_path(self) -> None:
         target = self._target()

@@ -16,10 +16,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from searchkit import history, saved
 from searchkit.display import safe, safe_record, safe_results
 from searchkit.index import update_index
 from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Record, Results
 from searchkit.query import Engine
+from searchkit.related import Related, related
 
 HIT_LIMIT = 50
 
@@ -75,6 +77,42 @@ class Backend:
             links = tuple(Linked(i, _safe_title(self.engine.title_of(i))) for i in dict.fromkeys(record.links))
             back = tuple(Linked(i, _safe_title(title)) for i, title in self.engine.backlinks(record_id) if i != record_id)
         return RecordView(safe_record(record), links, back)
+
+    def record(self, record_id: str) -> Record | None:
+        with self._read:
+            return self.engine.get(record_id)
+
+    def related(self, record_id: str) -> list[Related]:
+        with self._read:
+            return related(self.engine, record_id)
+
+    # -- saved searches and history (SearchkitError when saved.toml is broken)
+    def saved_searches(self) -> list[tuple[saved.SavedSearch, int]]:
+        """Each saved search with its count of new records (a peek: the searches are not marked as run)."""
+        searches = saved.load()
+        with self._read:
+            return [(s, len(saved.run(self.engine, s, remember=False).new)) for s in searches.values()]
+
+    def run_saved(self, name: str) -> saved.SavedSearch:
+        """Mark the saved search ``name`` as run now (the app then shows it) and return it."""
+        search = saved.get(name)
+        with self._read:
+            saved.run(self.engine, search)
+        return search
+
+    @staticmethod
+    def save_search(search: saved.SavedSearch) -> bool:
+        return saved.add(search)
+
+    @staticmethod
+    def remember(text: str, filters: dict[str, list[str]]) -> bool:
+        return history.remember(text, filters, origin="app")
+
+    @staticmethod
+    def past_queries() -> list[str]:
+        """The remembered query texts, oldest first, each once (its latest use)."""
+        texts = [e.query for e in history.entries() if e.query]
+        return list(reversed(dict.fromkeys(reversed(texts))))
 
     # -- writing
     def update(self, progress=None) -> IndexReport:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.message import Message
 
 from searchkit.model import IndexReport, Results
+from searchkit.related import Related
+from searchkit.saved import SavedSearch
 from searchkit.tui.backend import RecordView
 
 
@@ -42,3 +44,15 @@ class Failure(Message):
     def __init__(self, text: str, severity: str = "error") -> None:
         super().__init__()
         self.text, self.severity = text, severity
+
+
+class RelatedFound(Message):
+    def __init__(self, title: str, found: list[Related]) -> None:
+        super().__init__()
+        self.title, self.found = title, found
+
+
+class SavedCounted(Message):
+    def __init__(self, counted: list[tuple[SavedSearch, int]]) -> None:
+        super().__init__()
+        self.counted = counted

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from searchkit.messages import t
 from searchkit.model import FacetValue
+from searchkit.textnorm import facet_key
 from searchkit.tui.render import matches
 
 TOP_VALUES = 6  # shown before "more"
@@ -230,6 +231,12 @@ class FacetPanel(VerticalScroll):
         box = event.facet_list.parent
         if isinstance(box, FacetBox):
             self.toggle(box.facet, event.value)
+
+    def select(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Check exactly these values (any spelling; a saved search's filters); the keys checked."""
+        self.selected = {name: list(dict.fromkeys(facet_key(v) for v in values)) for name, values in filters.items() if values}
+        self._fill_all()
+        return {k: list(v) for k, v in self.selected.items()}
 
     def toggle(self, facet: str, value: str) -> None:
         """Check or uncheck a value as a click would (for the app and the tests)."""

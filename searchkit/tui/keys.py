@@ -12,7 +12,9 @@ import shutil
 
 # (keys, action, description key, shown in the footer); the help screen lists them all
 KEYS: tuple[tuple[str, str, str, bool], ...] = (
-    ("question_mark,f1", "help", "tui.key.help", True),
+    # f1 first: the footer shows the key that also works from the search field (? opens the help there
+    # only when the field is empty; elsewhere it is typed)
+    ("f1,question_mark", "help", "tui.key.help", True),
     ("slash,ctrl+f", "focus_search", "tui.key.search", True),
     ("s", "cycle_sort", "tui.key.sort", True),
     ("x", "clear_filters", "tui.key.clear", True),
@@ -25,6 +27,11 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("j", "down", "tui.key.move", False),
     ("k", "up", "tui.key.move", False),
     ("down", "down", "tui.key.move", False),
+    ("up", "up", "tui.key.move", False),
+    ("c", "cite", "tui.key.cite", False),
+    ("m", "related", "tui.key.related", False),
+    ("ctrl+s", "save_search", "tui.key.save", False),
+    ("ctrl+o", "saved_searches", "tui.key.saved", False),
     ("escape", "close_preview", "tui.key.close", False),
 )
 # what the help screen shows for keys handled by the widgets themselves
@@ -33,7 +40,9 @@ HELP_KEYS = (
     ("escape", "tui.key.close"), ("tab  shift+tab", "tui.key.focus"), ("space  enter", "tui.key.check"),
     ("e", "tui.key.edit"), ("o", "tui.key.link"), ("y", "tui.key.copy"), ("s", "tui.key.sort"),
     ("x", "tui.key.clear"), ("b  backspace", "tui.key.back"), ("r", "tui.key.reindex"),
-    ("?  f1", "tui.key.help"), ("ctrl+p", "tui.key.palette"), ("q", "tui.key.quit"),
+    ("c", "tui.key.cite"), ("m", "tui.key.related"), ("ctrl+s", "tui.key.save"), ("ctrl+o", "tui.key.saved"),
+    ("↑ ↓", "tui.key.history"), ("enter", "tui.key.suggest"),
+    ("f1  ?", "tui.key.help"), ("ctrl+p", "tui.key.palette"), ("q", "tui.key.quit"),
 )
 # actions allowed while a modal screen (help, progress, palette) is on top
 MODAL_ACTIONS = {"quit"}
@@ -47,6 +56,10 @@ PALETTE = (
     ("tui.key.clear", "tui.cmd.clear", "clear_filters"),
     ("tui.key.reindex", "tui.cmd.reindex", "reindex"),
     ("tui.key.back", "tui.cmd.back", "back"),
+    ("tui.key.cite", "tui.cmd.cite", "cite"),
+    ("tui.key.related", "tui.cmd.related", "related"),
+    ("tui.key.save", "tui.cmd.save", "save_search"),
+    ("tui.key.saved", "tui.cmd.saved", "saved_searches"),
     ("tui.key.help", "tui.cmd.help", "help"),
 )
 KEY_DISPLAY = {"question_mark": "?", "slash": "/"}

@@ -1,14 +1,16 @@
-"""Screens over the main one: the help and the index progress view."""
+"""Screens over the main one: the help, the index progress view, a list to pick from, a name to give."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import Input, Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
 
 from searchkit.display import escaped
 from searchkit.messages import t
@@ -56,3 +58,57 @@ class IndexingScreen(ModalScreen[None]):
         self.query_one(ProgressBar).update(total=total, progress=done)
         self.query_one("#indexing-label", Label).update(
             Content(t("tui.indexing.file", done=done, total=total, name=escaped(Path(path).name))))
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A list to pick one entry from (saved searches, related records); enter picks, escape closes."""
+
+    BINDINGS = [("escape", "dismiss", "")]
+
+    def __init__(self, title: str, choices: list[tuple[str, Content]], empty: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.empty = empty
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="choice-box") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = t("tui.choice.close")
+            if self.choices:
+                yield OptionList(*[Option(prompt, id=key) for key, prompt in self.choices], id="choices")
+            else:
+                yield Static(self.empty, id="choices-empty")
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class NameScreen(ModalScreen[str | None]):
+    """Asks for a name (to save the current search); enter saves, escape cancels."""
+
+    BINDINGS = [("escape", "dismiss", "")]
+
+    def __init__(self, title: str, value: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="name-box") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = t("tui.name.hint")
+            yield Input(value=self.value, id="name")
+
+    @on(Input.Submitted, "#name")
+    def _named(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
