@@ -7,8 +7,8 @@ returned twice counts once (its first position).
     >>> judged = {"a": 2, "b": 1}
     >>> round(ndcg(["b", "x", "a"], judged), 3)
     0.689
-    >>> mrr(["x", "b", "a"], judged), recall(["x", "b"], judged)
-    (0.5, 0.5)
+    >>> mrr(["x", "b", "a"], judged), recall(["x", "b"], judged), success(["b", "a"], judged)
+    (0.5, 0.5, 1.0)
 """
 
 from __future__ import annotations
@@ -58,3 +58,8 @@ def recall(ranked: list[str], judged: dict[str, int], k: int = K) -> float:
     if not relevant:
         return 0.0
     return len(relevant & set(_dedup(ranked, k))) / len(relevant)
+
+
+def success(ranked: list[str], judged: dict[str, int], k: int = 1) -> float:
+    """S@k: 1 when a key with grade >= 1 is in the top k (S@1: the first hit is relevant), else 0."""
+    return 1.0 if any(judged.get(key, 0) >= 1 for key in _dedup(ranked, k)) else 0.0

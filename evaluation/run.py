@@ -8,9 +8,9 @@
 For each corpus with a judgments file (``evaluation/judgments/<corpus>.yaml``)
 and its folder present: index the folder with searchkit into a temporary
 folder, run every judged query through ``Engine.search(q, limit=10,
-facets=())`` and through an SQLite FTS5 baseline built from the very records
-searchkit stored (``evaluation/baseline.py``), and score both rankings with
-nDCG@10, MRR@10 and recall@10 (``evaluation/metrics.py``).
+facets=())`` and through two baselines built from the very records searchkit
+stored, SQLite FTS5 and grep (``evaluation/baseline.py``), and score the
+rankings with S@1, MRR@10, nDCG@10 and recall@10 (``evaluation/metrics.py``).
 
 Corpora: ``notes`` (the bundled ``notes/`` folder), ``notes-ods`` and
 ``datasets`` (the shared corpus: ``$SEARCHKIT_CORPUS``, by default
@@ -34,7 +34,7 @@ from statistics import mean
 import yaml
 
 from evaluation import metrics
-from evaluation.baseline import FTS5Baseline
+from evaluation.baseline import FTS5Baseline, GrepBaseline
 
 REPO = Path(__file__).resolve().parents[1]
 JUDGMENTS = REPO / "evaluation" / "judgments"
@@ -129,19 +129,23 @@ class Scores:
     ndcg: float
     mrr: float
     recall: float
+    s1: float = 0.0
 
     @classmethod
     def of(cls, ranked: list[str], judged: dict[str, int]) -> "Scores":
-        return cls(metrics.ndcg(ranked, judged), metrics.mrr(ranked, judged), metrics.recall(ranked, judged))
+        return cls(metrics.ndcg(ranked, judged), metrics.mrr(ranked, judged), metrics.recall(ranked, judged),
+                   metrics.success(ranked, judged, 1))
 
     @classmethod
     def mean(cls, items: list["Scores"]) -> "Scores":
         if not items:
-            return cls(0.0, 0.0, 0.0)
-        return cls(mean(s.ndcg for s in items), mean(s.mrr for s in items), mean(s.recall for s in items))
+            return cls(0.0, 0.0, 0.0, 0.0)
+        return cls(mean(s.ndcg for s in items), mean(s.mrr for s in items), mean(s.recall for s in items),
+                   mean(s.s1 for s in items))
 
     def to_json(self) -> dict:
-        return {"ndcg@10": round(self.ndcg, 4), "mrr@10": round(self.mrr, 4), "recall@10": round(self.recall, 4)}
+        return {"s@1": round(self.s1, 4), "ndcg@10": round(self.ndcg, 4), "mrr@10": round(self.mrr, 4),
+                "recall@10": round(self.recall, 4)}
 
 
 @dataclass
@@ -152,12 +156,15 @@ class QueryResult:
     sk: Scores
     fts: Scores
     notice: str | None = None
+    grep: list[str] = field(default_factory=list)
+    grp: Scores = field(default_factory=lambda: Scores(0.0, 0.0, 0.0))
 
     def to_json(self) -> dict:
         return {
             "q": self.query.q, "family": self.query.family, "relevant": self.query.relevant,
             "searchkit": {"top": self.searchkit, **self.sk.to_json(), "notice": self.notice},
             "fts5": {"top": self.fts5, **self.fts.to_json()},
+            "grep": {"top": self.grep, **self.grp.to_json()},
         }
 
 
@@ -183,10 +190,14 @@ class CorpusResult:
         rs = self.of_family(family)
         return len(rs), Scores.mean([r.sk for r in rs]), Scores.mean([r.fts for r in rs])
 
+    def grep_summary(self, family: str | None = None) -> Scores:
+        return Scores.mean([r.grp for r in self.of_family(family)])
+
     def to_json(self) -> dict:
         def block(family):
             n, sk, fts = self.summary(family)
-            return {"n": n, "searchkit": sk.to_json(), "fts5": fts.to_json(), "delta_ndcg@10": round(sk.ndcg - fts.ndcg, 4)}
+            return {"n": n, "searchkit": sk.to_json(), "fts5": fts.to_json(),
+                    "grep": self.grep_summary(family).to_json(), "delta_ndcg@10": round(sk.ndcg - fts.ndcg, 4)}
 
         return {
             "corpus": self.name, "folder": str(self.folder), "records": self.records,
@@ -267,14 +278,17 @@ def evaluate(name: str, families: set[str] | None = None, workdir: Path | None =
                     warnings.append(f"{q.q!r}: no key judged relevant; scores 0 by definition")
 
             baseline = FTS5Baseline(records)
+            grep = GrepBaseline(records)
             results = []
             started = time.perf_counter()
             for q in queries:
                 res = engine.search(q.q, limit=K, facets=())
                 sk_keys = [key_of(h.id, h.path) for h in res.hits]
                 fts_keys = [key_of(r.id, r.path) for r in baseline.search(q.q, K)]
+                grep_keys = [key_of(r.id, r.path) for r in grep.search(q.q, K)]
                 results.append(QueryResult(q, sk_keys, fts_keys, Scores.of(sk_keys, q.relevant),
-                                           Scores.of(fts_keys, q.relevant), res.notice))
+                                           Scores.of(fts_keys, q.relevant), res.notice,
+                                           grep_keys, Scores.of(grep_keys, q.relevant)))
             query_seconds = time.perf_counter() - started
             baseline.close()
         finally:
@@ -286,8 +300,8 @@ def evaluate(name: str, families: set[str] | None = None, workdir: Path | None =
 
 
 def table(result: CorpusResult) -> str:
-    head = (f"{'family':<14} {'n':>3}   {'searchkit nDCG':>14} {'MRR':>5} {'R@10':>5}   "
-            f"{'FTS5 nDCG':>9} {'MRR':>5} {'R@10':>5}   {'Δ nDCG':>7}")
+    head = (f"{'family':<14} {'n':>3}   {'searchkit S@1':>13} {'MRR':>5} {'nDCG':>5} {'R@10':>5}   "
+            f"{'FTS5 S@1':>8} {'MRR':>5} {'nDCG':>5}   {'grep S@1':>8} {'MRR':>5} {'nDCG':>5}   {'Δ nDCG':>7}")
     lines = [
         f"== {result.name}: {len(result.results)} queries, {result.records} records "
         f"(index {result.index_seconds:.1f}s, queries {result.query_seconds:.1f}s)",
@@ -296,8 +310,10 @@ def table(result: CorpusResult) -> str:
 
     def row(label, family):
         n, sk, fts = result.summary(family)
-        return (f"{label:<14} {n:>3}   {sk.ndcg:>14.3f} {sk.mrr:>5.3f} {sk.recall:>5.3f}   "
-                f"{fts.ndcg:>9.3f} {fts.mrr:>5.3f} {fts.recall:>5.3f}   {sk.ndcg - fts.ndcg:>+7.3f}")
+        grp = result.grep_summary(family)
+        return (f"{label:<14} {n:>3}   {sk.s1:>13.3f} {sk.mrr:>5.3f} {sk.ndcg:>5.3f} {sk.recall:>5.3f}   "
+                f"{fts.s1:>8.3f} {fts.mrr:>5.3f} {fts.ndcg:>5.3f}   {grp.s1:>8.3f} {grp.mrr:>5.3f} {grp.ndcg:>5.3f}   "
+                f"{sk.ndcg - fts.ndcg:>+7.3f}")
 
     lines += [row(f, f) for f in result.families()]
     lines += ["-" * len(head), row("overall", None)]
@@ -330,10 +346,12 @@ def describe(result: CorpusResult, r: QueryResult, top: int = 5) -> str:
     lines += show(r.searchkit)
     lines.append("    FTS5 top 5:")
     lines += show(r.fts5)
-    lines.append("    judged (grade, searchkit rank, FTS5 rank):")
+    lines.append("    grep top 5:")
+    lines += show(r.grep)
+    lines.append("    judged (grade, searchkit rank, FTS5 rank, grep rank):")
     for k, g in sorted(judged.items(), key=lambda kv: -kv[1]):
         label = k if result.judgments.key == "path" else f"{k} «{result.titles.get(k, '?')[:60]}»"
-        lines.append(f"      [{g}] {label}  sk {rank(r.searchkit, k)}  fts {rank(r.fts5, k)}")
+        lines.append(f"      [{g}] {label}  sk {rank(r.searchkit, k)}  fts {rank(r.fts5, k)}  grep {rank(r.grep, k)}")
     return "\n".join(lines)
 
 
@@ -354,6 +372,10 @@ def scores_entry(result: CorpusResult) -> dict:
         "fts5_ndcg@10": {
             "overall": round(fts.ndcg, ROUND),
             "families": {f: round(fam[f][2].ndcg, ROUND) for f in fams},
+        },
+        "grep_ndcg@10": {
+            "overall": round(result.grep_summary(None).ndcg, ROUND),
+            "families": {f: round(result.grep_summary(f).ndcg, ROUND) for f in fams},
         },
         "guards": {
             # families where searchkit is not below FTS5 today: they must stay so

@@ -26,7 +26,7 @@ import unicodedata
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, Token
 
-from searchkit.textnorm import APOSTROPHES, fold
+from searchkit.textnorm import APOSTROPHES, ELISIONS, STOP_WORDS, fold
 
 ANALYSIS_VERSION = 7  # bump when terms or the schema change: indexes are rebuilt
 
@@ -37,29 +37,8 @@ TOKEN_PATTERN = (
     r"|[\w\u0300-\u036f]+(?:['’ʼ‘\-‐‑][\w\u0300-\u036f]+)*"
 )
 
-ELISIONS = frozenset(
-    "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
-)
 # words whose apostrophe is part of the word
 KEEP_WHOLE = frozenset({"aujourd'hui", "prud'homme", "prud'hommes", "presqu'île", "presqu'ile"})
-
-# French stop words (Snowball's list, folded), plus a few very common verbs forms
-STOP_WORDS = frozenset(
-    fold(w)
-    for w in """
-au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma
-mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se
-ses son sur ta te tes toi ton tu un une vos votre vous c d j l à m n s t y été
-étée étées étés étant étante étants étantes suis es est sommes êtes sont serai
-seras sera serons serez seront serais serait serions seriez seraient étais était
-étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez soient
-fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue
-eues eus ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait
-aurions auriez auraient avais avait avions aviez avaient eut eûmes eûtes eurent
-aie aies ait ayons ayez aient eusse eusses eût eussions eussiez eussent ceci
-cela celà cet cette ici ils les leurs quel quels quelle quelles sans soi
-""".split()
-)
 
 
 class NormalizeFilter(Filter):

@@ -25,6 +25,8 @@ FACETS = NOTE_FACETS + DATASET_FACETS
 # other spellings a person may use for a facet name (``--facet tags=...``)
 FACET_ALIASES = {"tags": "tag", "types": "type", "formats": "format", "license": "licence"}
 SORTS = ("relevance", "title", "modified")  # the first is the default
+# usage signals catalogues publish, the keys of ``Record.metrics``
+POPULARITY_SIGNALS = ("views", "downloads", "followers", "reuses", "discussions")
 MAX_LIMIT = 10_000  # hits one search returns at most
 
 
@@ -61,6 +63,30 @@ class Record:
     extra: tuple[tuple[str, str], ...] = ()
     position: str = ""  # where in the file: "" for a note, "ligne 12" / "record 3"...
     richness: float = 0.0  # 0..1, how complete a dataset description is (ranking prior)
+    # what catalogues say of a dataset beyond its text ("" / () / 0 when they say nothing)
+    acronym: str = ""  # the ``acronym`` field, else "BAN" from a title "... (BAN)"
+    zones: tuple[str, ...] = ()  # spatial coverage as given: "country:fr", "Isère"...
+    granularity: str = ""  # finest spatial unit described: "fr:commune", "country"...
+    frequency: str = ""  # update frequency as given: "annual", "daily", "irregular"...
+    # usage counts the portal publishes, as (signal, count) pairs; signal names are
+    # POPULARITY_SIGNALS; a pair is present only when the source has that signal
+    metrics: tuple[tuple[str, float], ...] = ()
+    featured: bool = False  # put forward by the portal's editors
+    quality: float = 0.0  # the portal's own metadata quality score, 0..1 (0: unknown)
+    # 0..1 from ``metrics`` and ``featured`` (sources.catalogs.common.popularity);
+    # 0 for a record without metrics: a neutral prior, never a penalty
+    popularity: float = 0.0
+
+    def coverage(self) -> tuple[str, str]:
+        """Temporal coverage ``(start, end)`` as ISO dates, "" for an open or unknown side.
+
+        >>> Record(id="x", kind="dataset", title="t", path="p", temporal="1999-01-01/..").coverage()
+        ('1999-01-01', '')
+        """
+        start, sep, end = self.temporal.partition("/")
+        if not sep:
+            start = end = self.temporal if self.temporal[:4].isdigit() else ""
+        return ("" if start == ".." else start, "" if end == ".." else end)
 
     def with_changes(self, **changes: Any) -> "Record":
         return replace(self, **changes)

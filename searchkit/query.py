@@ -257,9 +257,10 @@ class QueryBuilder:
         if split is not None:
             options.append(split)
             frequency = max(frequency, 1)
-        if frequency == 0 and len(stem) >= 4 and not stem.isdigit():
-            # a word cut short, as typed in a search box: "interop", "anonym"
-            folded = fold(text).casefold()
+        folded = fold(text).casefold()
+        if frequency == 0 and len(folded) >= 4 and not stem.isdigit():
+            # a word cut short, as typed in a search box: "interop", "anonym"; its
+            # length is the typed one: "sémant" stems to "sem"
             variants = {folded, stem}
             found_prefix = next(([v] for v in (folded, stem) if self._has_prefix(v)), [])  # as typed first
             if found_prefix:

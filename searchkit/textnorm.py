@@ -89,3 +89,27 @@ def fold_same_length(text: str) -> str:
     if len(lowered) != len(text):  # a few letters lower-case to two characters
         lowered = "".join(c.lower()[0] for c in text)
     return lowered.translate(_SAME_LENGTH)
+
+
+# French elided words, written before an apostrophe: l'open, d'accès, qu'il
+ELISIONS = frozenset(
+    "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
+)
+
+# French stop words (Snowball's list, folded), plus a few very common verbs forms
+STOP_WORDS = frozenset(
+    fold(w)
+    for w in """
+au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma
+mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se
+ses son sur ta te tes toi ton tu un une vos votre vous c d j l à m n s t y été
+étée étées étés étant étante étants étantes suis es est sommes êtes sont serai
+seras sera serons serez seront serais serait serions seriez seraient étais était
+étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez soient
+fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue
+eues eus ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait
+aurions auriez auraient avais avait avions aviez avaient eut eûmes eûtes eurent
+aie aies ait ayons ayez aient eusse eusses eût eussions eussiez eussent ceci
+cela celà cet cette ici ils les leurs quel quels quelle quelles sans soi
+""".split()
+)

@@ -779,3 +779,37 @@ def test_an_empty_catalogue_is_not_an_unknown_format(tmp_path, document):
 def test_utf16_csv(tmp_path):
     path = write(tmp_path, "utf16.csv", "id;title;url\r\nu1;Données en UTF-16;https://x.fr\r\n".encode("utf-16"))
     assert [r.title for r in records(items_of(path))] == ["Données en UTF-16"]
+
+
+def test_popularity_is_log_scaled_mean_of_the_signals_a_source_has():
+    from searchkit.sources.catalogs.common import SATURATION, popularity
+
+    assert popularity([]) == 0.0  # no metrics: neutral
+    assert popularity([("views", 0.0), ("followers", 0.0)]) == 0.0
+    assert popularity([(name, count) for name, count in SATURATION.items()]) == 1.0
+    assert popularity([("views", 10 * SATURATION["views"])]) == 1.0  # capped
+    # log-scaled: 1 % of the saturating views gives more than half of their share
+    assert popularity([("views", 2_000)]) == 0.623
+    # the mean over the signals the source has: a follower-less record halves it
+    assert popularity([("views", 2_000), ("followers", 0.0)]) == 0.311
+    assert popularity([("views", 0.0)], featured=True) == 0.2
+    assert popularity([("views", SATURATION["views"])], featured=True) == 1.0
+
+
+def test_usage_counts_acronym_and_coverage_of_a_udata_object(tmp_path):
+    path = tmp_path / "ban.json"
+    path.write_text(json.dumps({
+        "id": "5530fbacc751df5ff937dddb", "title": "Base Adresse Nationale (BAN)", "slug": "ban",
+        "page": "https://www.data.gouv.fr/fr/datasets/ban/", "acronym": None, "featured": True,
+        "metrics": {"views": 2000, "followers": "12", "reuses": None, "discussions": -3, "resources_downloads": 900},
+        "quality": {"score": 1.2}, "frequency": "weekly",
+        "spatial": {"zones": ["country:fr", "country:fr"], "granularity": "fr:commune"},
+        "temporal_coverage": {"start": "2015-01-01", "end": None},
+    }), "utf-8")
+    (record,) = iter_catalog(path)
+    # None and negative counts are signals the record does not have
+    assert record.metrics == (("views", 2000.0), ("downloads", 900.0), ("followers", 12.0))
+    assert (record.featured, record.quality, record.acronym) == (True, 1.0, "BAN")
+    assert record.popularity == 0.805  # (0.623 + 0.540 + 0.652) / 3 + 0.2 for featured
+    assert (record.zones, record.granularity, record.frequency) == (("country:fr",), "fr:commune", "weekly")
+    assert (record.temporal, record.coverage()) == ("2015-01-01/..", ("2015-01-01", ""))

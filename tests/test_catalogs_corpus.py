@@ -201,3 +201,56 @@ def test_a_few_real_records(read_all, datasets):
     assert (ods.publisher, ods.licence, ods.formats) == ("CCAS Guérande", "Licence Ouverte 2.0", ("csv", "json"))
     series = find("dcat_rdf/series.xml", "dcat:FR-33071536800297-ATLAS_DCE_ARTOIS_PICARDIE_ETATGLOBAL")
     assert (series.publisher, series.temporal) == ("Ifremer", "2008-01-01T00:00:00/2014-01-30T00:00:00")
+
+
+def test_what_real_records_carry_beyond_their_text(read_all):
+    """Usage counts, acronym, coverage and frequency of named records, as the files give them."""
+
+    def find(name, ident):
+        return next(r for r in read_all[name] if isinstance(r, Record) and r.id == ident)
+
+    finess = find("datagouv_csv/export-dataset-20260116-055249-part281.csv", "datagouv:53699569a3a729239d2046eb")
+    assert finess.title.startswith("FINESS Extraction du Fichier des établissements")
+    assert finess.metrics == (
+        ("views", 451323.0), ("downloads", 462421.0), ("followers", 72.0), ("reuses", 46.0), ("discussions", 156.0),
+    )
+    assert (finess.featured, finess.quality, finess.popularity) == (False, 1.0, 1.0)
+    assert (finess.zones, finess.granularity, finess.frequency) == (("France",), "fr:commune", "bimonthly")
+    assert finess.coverage() == ("2015-03-18", "2024-09-06")
+    assert (finess.created, finess.modified) == ("2013-07-08T15:31:16.545000", "2026-01-09T09:16:10.100000")
+
+    accidents = find("datagouv_csv/export-dataset-20260116-055249-part281.csv", "datagouv:53698f4ca3a729239d2036df")
+    assert (accidents.featured, accidents.popularity, accidents.granularity) == (True, 1.0, "poi")
+
+    # the same dataset in a 2020 udata API answer: four signals, far fewer views
+    old = find("udata_json/53698f4ca3a729239d2036df.json", "datagouv:53698f4ca3a729239d2036df")
+    assert old.metrics == (("views", 1521.0), ("followers", 42.0), ("reuses", 50.0), ("discussions", 69.0))
+    assert (old.quality, old.popularity, old.zones) == (0.889, 0.889, ("country:fr",))
+
+    road = find("udata_json/53698e4ba3a729239d203415.json", "datagouv:53698e4ba3a729239d203415")
+    assert (road.title, road.popularity, road.granularity, road.frequency) == (
+        "Accidents de la route", 0.251, "fr:departement", "annual",
+    )
+    assert road.coverage() == ("1999-01-01", "2011-12-31")
+
+    zapef = find("datagouv_csv/export-dataset-20260116-055249-part34.csv", "datagouv:6823e5bd80919d834c4fd5c9")
+    assert (zapef.acronym, zapef.popularity) == ("ZAPEF", 0.146)  # from "(ZAPEF)" in its title
+
+    # the 2020 export has no metrics: neutral, not penalised
+    pgsearch = [r for r in read_all["datagouv_csv/pgsearch_export_2020-01-11_spatial-France.csv"]
+                if isinstance(r, Record)]
+    assert {(r.metrics, r.popularity, r.featured) for r in pgsearch} == {((), 0.0, False)}
+
+
+def test_catalogue_wide_counts_of_the_new_fields(read_all):
+    records = [r for items in read_all.values() for r in items if isinstance(r, Record)]
+    assert all(0.0 <= r.popularity <= 1.0 and 0.0 <= r.quality <= 1.0 for r in records)
+    assert sum(r.popularity > 0 for r in records) == 4141
+    assert sum(r.featured for r in records) == 31
+    assert sum(bool(r.acronym) for r in records) == 878
+    acronyms = collections.Counter(r.acronym for r in records if r.acronym)
+    assert acronyms.most_common(2) == [("TRI", 250), ("PLF2012", 46)]
+    assert collections.Counter(r.granularity for r in records).most_common(2) == [("", 5029), ("other", 1828)]
+    assert collections.Counter(r.frequency for r in records).most_common(3) == [
+        ("", 4367), ("unknown", 1368), ("annual", 870),
+    ]

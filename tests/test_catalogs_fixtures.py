@@ -74,6 +74,9 @@ EXPECTED = {
             extra=(('organization', 'AtmoSud'), ('name', 'qualite-de-l-air-en-region-sud'), ('frequency', 'daily'), ('groups', 'Environnement et climat'), ('author', 'AtmoSud'), ('maintainer', 'DATASUD')),
             position='enregistrement 1',
             richness=0.663,
+            frequency='daily',
+            metrics=(('views', 4210.0),),
+            popularity=0.684,
         ),
         R(
             id='ckan:3bb487b5-a8cb-475a-8c56-51a7412a6d7a',
@@ -91,6 +94,7 @@ EXPECTED = {
             extra=(('name', 'table-des-mats-eoliens'), ('frequency', 'unknown'), ('author', 'DREAL PACA')),
             position='enregistrement 2',
             richness=0.528,
+            frequency='unknown',
         ),
     ],
     'csw-dcat.xml': [
@@ -117,6 +121,7 @@ EXPECTED = {
             extra=(('frequency', 'PUNCTUAL'),),
             position='enregistrement 2',
             richness=0.409,
+            frequency='PUNCTUAL',
         ),
     ],
     'csw-iso19139.xml': [
@@ -138,6 +143,7 @@ EXPECTED = {
             extra=(('metadata_id', 'fr-120066022-jdd-912496f5'), ('frequency', 'irregular'), ('topic', 'environment'), ('hierarchy', 'dataset')),
             position='enregistrement 1',
             richness=0.745,
+            frequency='irregular',
         ),
         R(
             id='dcat:IGNF_BDTOPO',
@@ -173,6 +179,12 @@ EXPECTED = {
             extra=(('organization', 'Rennes Métropole'), ('slug', 'stationnements-velos-de-rennes-metropole'), ('frequency', 'annual'), ('granularity', 'fr:commune'), ('archived', 'non'), ('harvest', 'OpenDataSoft'), ('harvest_domain', 'data.rennesmetropole.fr')),
             position='ligne 2',
             richness=0.825,
+            zones=('Rennes',),
+            granularity='fr:commune',
+            frequency='annual',
+            metrics=(('views', 812.0), ('downloads', 95.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            quality=0.89,
+            popularity=0.182,
         ),
         R(
             id='datagouv:6969c228770f993ed4817ef7',
@@ -190,6 +202,8 @@ EXPECTED = {
             extra=(('organization', 'DREAL Grand Est'), ('granularity', 'other'), ('archived', 'non'), ('harvest', 'CSW-ISO-19139'), ('harvest_domain', 'ogc.geo-ide.developpement-durable.gouv.fr')),
             position='ligne 4',
             richness=0.803,
+            granularity='other',
+            metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
         ),
         P('fichier tronqué : le dernier enregistrement (ligne 6) est incomplet (10 colonnes sur 40) et a été ignoré.', 'ligne 6'),
     ],
@@ -212,6 +226,12 @@ EXPECTED = {
             extra=(('organization', 'Rennes Métropole'), ('slug', 'stationnements-velos-de-rennes-metropole'), ('frequency', 'annual'), ('granularity', 'fr:commune'), ('archived', 'non'), ('harvest', 'OpenDataSoft'), ('harvest_domain', 'data.rennesmetropole.fr')),
             position='ligne 2',
             richness=0.825,
+            zones=('Rennes',),
+            granularity='fr:commune',
+            frequency='annual',
+            metrics=(('views', 812.0), ('downloads', 95.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            quality=0.89,
+            popularity=0.182,
         ),
         R(
             id='datagouv:64a1b2c3d4e5f60718293a4b',
@@ -229,6 +249,9 @@ EXPECTED = {
             extra=(('owner', 'lisa-vincent'), ('slug', 'indices-de-qualite-de-lair-a-montbeliard'), ('acronym', 'ATMO'), ('granularity', 'other'), ('archived', 'oui')),
             position='ligne 4',
             richness=0.516,
+            acronym='ATMO',
+            granularity='other',
+            metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
         ),
         R(
             id='datagouv:65f0e1d2c3b4a59687786950',
@@ -242,6 +265,9 @@ EXPECTED = {
             extra=(('organization', 'Commune de Sixt-sur-Aff'), ('slug', 'name-12'), ('archived', 'non')),
             position='ligne 10',
             richness=0.2,
+            metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            featured=True,
+            popularity=0.2,
         ),
         P('jeu de données sans titre (66aa00bb11cc22dd33ee44ff) : ignoré.', 'ligne 11'),
         R(
@@ -260,6 +286,8 @@ EXPECTED = {
             extra=(('organization', 'DREAL Grand Est'), ('granularity', 'other'), ('archived', 'non'), ('harvest', 'CSW-ISO-19139'), ('harvest_domain', 'ogc.geo-ide.developpement-durable.gouv.fr')),
             position='ligne 13',
             richness=0.803,
+            granularity='other',
+            metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
         ),
     ],
     'dcat-us.json': [
@@ -333,6 +361,7 @@ EXPECTED = {
             extra=(('frequency', 'ANNUAL'), ('themes', 'Éducation, culture et sport')),
             position='enregistrement 1',
             richness=0.661,
+            frequency='ANNUAL',
         ),
         R(
             id='dcat:https://catalogue.exemple.bzh/jdd/ports#serie',
@@ -386,6 +415,7 @@ EXPECTED = {
             extra=(('name', 'antennes-regionales-hauts-de-france'), ('frequency', 'asNeeded'), ('groups', 'Région Hauts-de-France'), ('maintainer', 'Opendata de la Région Hauts-de-France')),
             position='enregistrement 1',
             richness=0.658,
+            frequency='asNeeded',
         ),
     ],
     'inconnu.json': [
@@ -425,6 +455,7 @@ EXPECTED = {
             extra=(('themes', 'Environnement'), ('records_count', '1532'), ('language', 'fr')),
             position='ligne 2',
             richness=0.717,
+            zones=('Bordeaux',),
         ),
         R(
             id='ods:budget-primitif',
@@ -476,6 +507,10 @@ EXPECTED = {
             extra=(('themes', 'Environnement, Santé'), ('frequency', 'Annuelle'), ('records_count', '1234'), ('language', 'fr'), ('references', 'https://www.eaudeparis.fr/')),
             position='enregistrement 1',
             richness=0.859,
+            zones=('Paris',),
+            frequency='Annuelle',
+            metrics=(('downloads', 1830.0), ('reuses', 2.0)),
+            popularity=0.458,
         ),
         R(
             id='ods:conseils-de-quartier',
@@ -503,6 +538,7 @@ EXPECTED = {
             extra=(('themes', 'Sport'), ('records_count', '28'), ('language', 'fr'), ('references', 'https://www.strasbourg.eu/piscines')),
             position='enregistrement 1',
             richness=0.636,
+            zones=('Strasbourg',),
         ),
         P('jeu de données sans titre (sans-titre) : ignoré.', 'enregistrement 2'),
     ],
@@ -609,6 +645,7 @@ EXPECTED = {
             extra=(('metadata_id', 'fr-120066022-jdd-912496f5'), ('frequency', 'irregular'), ('topic', 'environment'), ('hierarchy', 'dataset')),
             position='enregistrement 1',
             richness=0.745,
+            frequency='irregular',
         ),
         R(
             id='dcat:IGNF_BDTOPO',
@@ -644,6 +681,11 @@ EXPECTED = {
             extra=(('organization', 'Observatoire national interministériel de la sécurité routière'), ('slug', 'accidents-de-la-route'), ('frequency', 'annual'), ('granularity', 'fr:departement'), ('archived', 'non')),
             position='enregistrement 1',
             richness=0.779,
+            zones=('country:fr',),
+            granularity='fr:departement',
+            frequency='annual',
+            metrics=(('views', 28.0), ('followers', 4.0), ('reuses', 0.0), ('discussions', 2.0)),
+            popularity=0.251,
         ),
     ],
     'udata-page.json': [
@@ -663,6 +705,7 @@ EXPECTED = {
             extra=(('slug', 'prenoms-a-blois'), ('frequency', 'unknown'), ('archived', 'oui')),
             position='enregistrement 1',
             richness=0.679,
+            frequency='unknown',
         ),
         P('jeu de données sans titre (6101126e00d90cc5d680949a) : ignoré.', 'enregistrement 2'),
         P('pas un objet jeu de données udata : ignoré.', 'enregistrement 3'),

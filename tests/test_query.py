@@ -5,7 +5,7 @@ import pytest
 from searchkit.errors import QueryError
 from searchkit.index import update_index
 from searchkit.query import Engine, parse
-from tests.helpers import copy_notes
+from tests.helpers import copy_notes, write_note
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,7 @@ def test_parse_keeps_what_people_mean():
 
 
 def test_facet_counts_are_the_same_per_record_and_from_the_forward_index(tmp_path):
-    from tests.helpers import copy_notes
+    from tests.helpers import copy_notes, write_note
 
     notes = copy_notes(tmp_path)
     update_index(tmp_path / "idx", [notes])
@@ -212,3 +212,17 @@ def test_no_spelling_suggestions_when_only_the_filters_hide_the_matches(engine):
     hidden = engine.search("etalab", filters={"tag": ["aucun-mot-cle-pareil"]})
     assert (hidden.total, hidden.suggestions) == (0, ())  # the words are right: "did you mean" would mislead
     assert engine.search("etalba", fuzzy=False).suggestions == ("etalab",)  # a word with no match still gets them
+
+
+def test_a_word_cut_short_is_completed_even_when_its_stem_is_short(tmp_path):
+    """"sémant" stems to "sem", a word of no note: the letters typed are completed."""
+    root = tmp_path / "notes"
+    root.mkdir()
+    write_note(root, "web.md", "Le web sémantique", "Des données reliées entre elles.")
+    write_note(root, "seminaire.md", "Séminaire", "Une journée d'études.")
+    update_index(tmp_path / "idx", [root])
+    eng = Engine(tmp_path / "idx")
+    try:
+        assert titles(eng.search("sémant")) == ["Le web sémantique"]
+    finally:
+        eng.close()

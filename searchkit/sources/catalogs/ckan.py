@@ -16,7 +16,8 @@ The licence is read from ``license_id`` when it is a known id, else from
 opinion.  DKAN dates such as ``mar, 10/12/2019 - 09:23`` become ISO.  When a
 package has no ``url``, its landing page is ``<portal>/dataset/<name>``,
 the portal being taken from the ``help`` URL (or, in a recorded session, from
-the request URL).
+the request URL).  A portal that tracks page views gives ``tracking_summary``
+(``{"total", "recent"}``): its ``total`` is the ``views`` popularity signal.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def record(src: Src, pkg: dict[str, Any], position: str, portal: str = "") -> It
     url = text_of(pkg.get("url")).strip()
     if not url.startswith(("http://", "https://")):
         url = f"{portal}/dataset/{name}" if portal and name else ""
+    tracking = pkg.get("tracking_summary") if isinstance(pkg.get("tracking_summary"), dict) else {}
     tags = [t.get("display_name") or t.get("name") if isinstance(t, dict) else t for t in as_list(pkg.get("tags"))]
     return build(
         src,
@@ -189,6 +191,7 @@ def record(src: Src, pkg: dict[str, Any], position: str, portal: str = "") -> It
         created=pkg.get("metadata_created"),
         modified=pkg.get("metadata_modified"),
         url=url,
+        metrics=[("views", tracking.get("total"))] if tracking else [],
         extra=[
             ("organization", _title(org)),
             ("name", name),

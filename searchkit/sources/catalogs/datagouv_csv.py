@@ -5,7 +5,10 @@ Two shapes, told apart by their header, never by the file name:
 - the current export (``export-dataset-*.csv``): 40 columns, ``;``, every
   string quoted, CRLF records with LF inside quoted descriptions, tags and
   resource formats as comma-separated lists, ``archived`` either ``False`` or
-  a timestamp, monthly metrics as Python-dict strings (ignored);
+  a timestamp, monthly metrics as Python-dict strings (ignored), and the
+  totals ``metric.views``, ``metric.resources_downloads``,
+  ``metric.followers``, ``metric.reuses``, ``metric.discussions`` (empty for
+  none), ``featured`` and ``quality_score``, which feed the popularity prior;
 - older, narrower exports such as ``id,title,url,description,organization``
   with ``,`` and LF.
 
@@ -44,6 +47,13 @@ def _int(value: str) -> int:
         return 0
 
 
+# metric columns of the export -> model.POPULARITY_SIGNALS
+_METRICS = {
+    "metric.views": "views", "metric.resources_downloads": "downloads", "metric.followers": "followers",
+    "metric.reuses": "reuses", "metric.discussions": "discussions",
+}
+
+
 def read(src: Src, path: Path) -> Iterator[Item]:
     delimiter, _ = csvfile.header_of(csvfile.head_text(path))
     for row in csvfile.rows(src, path, delimiter):
@@ -79,6 +89,10 @@ def record(src: Src, v: dict[str, str], position: str) -> Item:
         created=get("created_at"),
         modified=get("last_modified"),
         url=get("url"),
+        zones=_split(get("spatial.zones")),
+        metrics=[(signal, v[column]) for column, signal in _METRICS.items() if column in v],
+        featured=get("featured"),
+        quality=v.get("quality_score"),
         extra=[
             ("organization", organization),
             ("owner", get("owner") if not organization else ""),

@@ -19,7 +19,11 @@ documentation (help.opendatasoft.com, opendatasoft/ods-documentation-explore-api
 Records get the id ``ods:<dataset_id>``.  OpenDataSoft does not list formats:
 a dataset with records is exported as ``csv`` and ``json``, a ``geo`` one as
 ``geojson`` and ``shp`` too, and attachments add their own; those are the
-formats given.  The landing page ``https://<domain>/explore/dataset/<id>/`` is
+formats given.  Usage counts are in ``metas.explore`` (v2) or flat in the v1
+``metas`` and the CSV columns: ``download_count``, ``api_call_count`` (both
+``downloads``: a use of the data), ``reuse_count`` (``reuses``);
+``popularity_score`` is OpenDataSoft's own blend of them, not read twice.
+The landing page ``https://<domain>/explore/dataset/<id>/`` is
 only built when the domain is known (v2.0 links, a recorded session).
 """
 
@@ -102,7 +106,9 @@ def read_json(src: Src, obj: Any, portal: str = "") -> Iterator[Item]:
         metas = _dict(d.get("metas"))
         default = metas if v1 or "default" not in metas else _dict(metas.get("default"))
         dcat = _dict(metas.get("dcat")) or _dict(_dict(d.get("interop_metas")).get("dcat"))
-        fields = {**{f"dcat.{k}": v for k, v in dcat.items()}, **default}
+        explore = _dict(metas.get("explore"))
+        fields = {**{f"dcat.{k}": v for k, v in dcat.items()}, **{f"explore.{k}": v for k, v in explore.items()},
+                  **default}
         ident = d.get("datasetid") if v1 else d.get("dataset_id")
         yield record(src, ident, fields, d, where, portal)
 
@@ -129,6 +135,19 @@ def _temporal(m: dict[str, Any]) -> str:
     return period(start, end) if (start or end) else ""
 
 
+# usage counts -> model.POPULARITY_SIGNALS
+_METRICS = {"download_count": "downloads", "api_call_count": "downloads", "reuse_count": "reuses"}
+
+
+def _metrics(m: dict[str, Any]) -> list[tuple[str, Any]]:
+    out = []
+    for name, signal in _METRICS.items():
+        value = m.get(f"explore.{name}", m.get(name))
+        if value is not None and value != "":
+            out.append((signal, value))
+    return out
+
+
 def record(src: Src, ident: Any, m: dict[str, Any], d: dict[str, Any], position: str, portal: str) -> Item:
     get = lambda key: m.get(key)  # noqa: E731
     identifier = text_of(ident).strip()
@@ -153,6 +172,8 @@ def record(src: Src, ident: Any, m: dict[str, Any], d: dict[str, Any], position:
         created=get("dcat.created") or get("dcat.issued"),
         modified=get("modified") or get("data_processed") or get("metadata_processed"),
         url=url or text_of(get("landing_page")),
+        zones=as_list(get("territory")),
+        metrics=_metrics(m),
         extra=[
             ("themes", text_of(as_list(get("theme")))),
             ("frequency", get("update_frequency") or get("dcat.accrualperiodicity")),

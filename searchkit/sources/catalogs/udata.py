@@ -10,7 +10,9 @@ organization's name, else the owner's first and last name; ``license`` is an
 id (``lov2``, ``fr-lo``, ``notspecified``...); ``spatial.zones`` are zone ids
 (``country:fr``, ``fr:commune:41018@1943-01-01``) kept as given;
 ``temporal_coverage`` is ``{"start", "end"}``; resources give the formats (their
-``format``, else their ``mime``).  API v2 pages resources (``{"href", "total"}``):
+``format``, else their ``mime``).  ``metrics`` (``views``, ``followers``,
+``reuses``, ``discussions``, and ``resources_downloads`` in recent versions),
+``featured`` and ``quality.score`` feed the popularity prior.  API v2 pages resources (``{"href", "total"}``):
 then only their number is known.
 """
 
@@ -23,6 +25,8 @@ from .common import Item, Src, as_list, build, period, record_position, text_of
 from .wording import say, where_of
 
 FORMAT = "udata-json"
+# udata metric names that are not ours (``model.POPULARITY_SIGNALS``)
+_SIGNALS = {"resources_downloads": "downloads"}
 _MARKERS = {"page", "slug", "uri", "badges", "organization", "resources", "last_modified"}
 
 
@@ -77,6 +81,8 @@ def record(src: Src, d: dict[str, Any], position: str) -> Item:
         count = len(resources)
     formats = [text_of(r.get("format")) or text_of(r.get("mime")) for r in resources]
     archived = d.get("archived")
+    usage = d.get("metrics") if isinstance(d.get("metrics"), dict) else {}
+    quality = d.get("quality") if isinstance(d.get("quality"), dict) else {}
     return build(
         src,
         prefix="datagouv",
@@ -94,6 +100,10 @@ def record(src: Src, d: dict[str, Any], position: str) -> Item:
         created=d.get("created_at"),
         modified=d.get("last_modified") or d.get("last_update"),
         url=d.get("page"),
+        zones=as_list(spatial.get("zones")),
+        metrics=[(_SIGNALS.get(name, name), value) for name, value in usage.items()],
+        featured=d.get("featured"),
+        quality=quality.get("score"),
         extra=[
             ("organization", org.get("name")),
             ("slug", d.get("slug")),
