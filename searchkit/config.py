@@ -218,8 +218,9 @@ def read_file(path: Path | None = None) -> dict:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-            reason = re.sub(r"\s*\(at line.*\)", "", str(exc)) or str(exc)
-            where = t("config.where_line", path=_shown(path), line=found.group(1)) if found else _shown(path)
+            reason = re.sub(r"\s*\(at (?:line|end of document).*\)", "", str(exc)) or str(exc)
+            line = found.group(1) if found else len(text.splitlines()) if "end of document" in str(exc) else None
+            where = t("config.where_line", path=_shown(path), line=line) if line else _shown(path)
             raise ConfigError(t("config.syntax", where=where, reason=reason)) from None
         _CACHE.clear()
         _CACHE[key] = _check(path, text, data)

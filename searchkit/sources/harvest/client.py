@@ -144,7 +144,7 @@ class Client:
             self._pace()
             self.requests += 1
             with self._http.stream("GET", url, headers=headers) as response:
-                if response.is_redirect:
+                if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
                     target = urljoin(url, response.headers.get("Location", ""))
                     if _origin(target)[:2] != _origin(url)[:2]:
                         raise Stop("redirect", url=url, target=target)
