@@ -286,6 +286,15 @@ def state_dir() -> Path:
     return (Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state") / "searchkit"
 
 
+def thesaurus_file() -> Path | None:
+    """The user's thesaurus: SEARCHKIT_THESAURUS, else the file's ``thesaurus``, else None."""
+    explicit = os.environ.get("SEARCHKIT_THESAURUS", "").strip()
+    if explicit:
+        return Path(explicit)
+    value = _quiet_file().get("thesaurus")
+    return _file_path(value, config_file()) if value else None
+
+
 def host_folder(url: str) -> str:
     """The folder name of a portal's harvested pages: its host (and port when not the default)."""
     parts = urlsplit(url)
@@ -337,9 +346,9 @@ def settings(index: str | os.PathLike | None = None, sources=None) -> Settings:
     lang = language()
     origins["lang"] = (ENVIRONMENT if os.environ.get("SEARCHKIT_LANG", "").strip().lower()[:2] in ("fr", "en")
                        else FILE if "lang" in data else DEFAULT)
-    thesaurus_value = pick("thesaurus", None, "SEARCHKIT_THESAURUS", None)
-    thesaurus = (_file_path(thesaurus_value, path) if origins["thesaurus"] == FILE
-                 else Path(thesaurus_value) if thesaurus_value else None)
+    thesaurus = thesaurus_file()
+    origins["thesaurus"] = (ENVIRONMENT if os.environ.get("SEARCHKIT_THESAURUS", "").strip()
+                            else FILE if "thesaurus" in data else DEFAULT)
     origins["workers"] = (ENVIRONMENT if os.environ.get("SEARCHKIT_WORKERS", "").strip().isdigit()
                           else FILE if "workers" in data else DEFAULT)
     ranking = dict(RANKING)

@@ -425,3 +425,39 @@ def test_searchkit_config_points_to_another_file(tmp_path):
     assert (shown["file"], shown["settings"]["index"]["value"]) == (str(other), str(tmp_path / "ailleurs"))
     done = cli("config", env={"SEARCHKIT_CONFIG": str(tmp_path / "absent.toml")})
     assert done.returncode == 2 and "absent.toml introuvable (SEARCHKIT_CONFIG)" in done.stderr
+
+
+def test_the_config_files_thesaurus_expands_queries(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "ruches.md").write_text("---\ntitle: Ruches\n---\nRecensement de l'apiculture.\n",
+                                                  encoding="utf-8")
+    (tmp_path / "mots.yaml").write_text("- [bourdonnement, apiculture]\n", encoding="utf-8")
+    assert cli("index").returncode == 0
+    assert cli("query", "bourdonnement").returncode == 1
+    write_config(tmp_path, f'thesaurus = "{tmp_path / "mots.yaml"}"\n')
+    done = cli("query", "bourdonnement")
+    assert done.returncode == 0 and "Ruches" in done.stdout
+
+
+# --- the app ---
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_apps_status_line_says_when_each_portal_was_last_harvested(udata, tmp_path, anyio_backend):
+    from searchkit.config import Portal
+    from searchkit.tui.app import create_app
+
+    harvested = Portal("Démo", udata.url(UDATA), "udata", "", tmp_path / "c")
+    never = Portal("Autre", udata.url("/api/3/action/package_search"), None, "", tmp_path / "d")
+    harvest(harvested.url, "udata", harvested.folder, policy=policy())
+    app = create_app(tmp_path / "idx", (harvested.folder,), watch=False, show_timing=False,
+                     portals=(harvested, never))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(400):
+            if app.search_count:
+                break
+            await pilot.pause(0.05)
+        status = str(app.query_one("#status").render())
+    assert app.results.total == 366
+    assert " · Démo moissonné 20" in status and status.endswith(" · Autre moissonné jamais")
