@@ -250,6 +250,14 @@ def _publish(kind: Kind, store: Store, state: dict, report: Report) -> None:
     store.finish()
 
 
+def _link(source: Path, target: Path) -> None:
+    """``target`` with the content of ``source``: a hard link, else an atomic copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        atomic_write(target, source.read_bytes())
+
+
 def _load(path: Path) -> object:
     return json.loads(path.read_bytes())
 
@@ -279,9 +287,9 @@ def _plan_records(kind: Kind, store: Store, state: dict) -> dict:
             name = store.page_name(number, kind.suffix)
             kept = [r for r in records if not (isinstance(r, dict) and r.get(kind.ident) is not None
                                                and last[str(r[kind.ident])] != number)]
-            if len(kept) == len(records):
-                os.link(store.staged(entry["staged"]), store.plan_dir / name) if not (
-                    store.plan_dir / name).exists() else None
+            if len(kept) == len(records):  # the page as the portal returned it
+                if not (store.plan_dir / name).exists():
+                    _link(store.staged(entry["staged"]), store.plan_dir / name)
             else:
                 obj = kind.with_records(_load(store.staged(entry["staged"])), kept)
                 atomic_write(store.plan_dir / name, dump(obj))
