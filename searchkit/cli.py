@@ -391,12 +391,14 @@ def _harvest_progress(name: str, fmt: str):
             _err(t("harvest.page", name=safe(name), page=done.pages, datasets=done.datasets, total=total))
 
         return line, None
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from searchkit.display import safe
 
     bar = Progress(TextColumn(t("harvest.progress", name=safe(name)).replace("[", r"\[")), BarColumn(),
-                   MofNCompleteColumn(), TextColumn("{task.fields[pages]} p."), TimeElapsedColumn(), transient=True)
+                   MofNCompleteColumn(), TextColumn(t("harvest.bar_pages", pages="{task.fields[pages]}")),
+                   TimeElapsedColumn(), transient=True, console=Console(stderr=True))
     state = {"task": None}
 
     def update(done) -> None:

@@ -186,6 +186,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- end reliability ---
     # --- harvest and config --- (searchkit harvest, searchkit config, the configuration file)
     "harvest.progress": ("Moissonnage de {name}", "Harvesting {name}"),
+    "harvest.bar_pages": ("jeux de données, {pages} page(s)", "datasets, {pages} page(s)"),
     "harvest.page": ("{name} : page {page}, {datasets} jeu(x) de données{total}", "{name}: page {page}, {datasets} dataset(s){total}"),
     "harvest.page_total": (" sur {total}", " of {total}"),
     "harvest.resumed": ("{name} : reprise du moissonnage interrompu après {pages} page(s)", "{name}: resuming the interrupted harvest after {pages} page(s)"),

@@ -10,7 +10,8 @@ APIs: udata ``/api/1/datasets/`` (``data``, ``next_page``, ``total``, ``page``,
 ``rows``, ``start``, ``fq=metadata_modified:[X TO *]``), OpenDataSoft
 ``/api/explore/v2.1/catalog/datasets`` (``total_count``, ``results``; ``limit``,
 ``offset``, ``where=modified>=date'X'``), DCAT JSON-LD ``/catalog.jsonld?page=N``
-with hydra ``nextPage`` (answers 304 to a matching If-None-Match).
+with hydra ``nextPage``, CSW ``GetRecords`` (``nextRecord``).  Every answer has an ETag
+and a matching If-None-Match gets a 304.
 
 Faults (``Portal.faults``, consumed in order, each ``times`` times, on requests whose
 path and query contain ``match``): ``status`` with ``headers`` (429 + Retry-After, 500),
@@ -76,6 +77,8 @@ class Portal:
             return self._ckan(query, records)
         if self.kind == "ods":
             return self._ods(query, records)
+        if self.kind == "csw":
+            return self._csw(query, records)
         return self._dcat(path, query, records)
 
     def _udata(self, path, query, records) -> bytes:
@@ -124,6 +127,13 @@ class Portal:
         context = {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
                    "hydra": "http://www.w3.org/ns/hydra/core#"}
         return json.dumps({"@context": context, "@graph": chunk + [collection]}, ensure_ascii=False).encode()
+
+
+    def _csw(self, query, records) -> bytes:
+        """``records`` are whole GetRecords answers (bytes), one per page, ``startPosition`` 1, 3, 5..."""
+        page = (int(query.get("startPosition", 1)) - 1) // 2
+        following = str(2 * page + 3) if page + 1 < len(records) else "0"
+        return records[page].replace(b'nextRecord="3"', f'nextRecord="{following}"'.encode())
 
 
 def _handler(portal: Portal):

@@ -461,3 +461,21 @@ async def test_the_apps_status_line_says_when_each_portal_was_last_harvested(uda
         status = str(app.query_one("#status").render())
     assert app.results.total == 366
     assert " · Démo moissonné 20" in status and status.endswith(" · Autre moissonné jamais")
+
+
+def test_csw_getrecords_pages_follow_next_record(corpus, tmp_path):
+    answer = (corpus / "datasets" / "dcat_rdf" / "geonetwork-dcat-page-1.xml").read_bytes()  # 2 of 6 records
+    with serve(Portal("csw", [answer, answer, answer])) as csw:
+        url = csw.url("/geonetwork/srv/fre/csw")
+        done = cli("harvest", url, "--into", "c", "--format", "json")
+        assert done.returncode == 0, done.stderr
+        assert ["startPosition=1", "startPosition=3", "startPosition=5"] == [
+            next(part for part in path.split("&") if part.startswith("startPosition")) for path, _ in csw.log]
+        assert "request=GetRecords" in csw.log[0][0] and "service=CSW" in csw.log[0][0]
+        folder = folder_of(csw, tmp_path / "c")
+        assert [p.name for p in sorted(folder.glob("csw-*"))] == ["csw-0001.xml", "csw-0002.xml", "csw-0003.xml"]
+        assert json.loads(done.stdout)["portals"][0]["datasets"] == 6
+        done = cli("harvest", url, "--into", "c", "--format", "json")
+        assert json.loads(done.stdout)["portals"][0]["unchanged_pages"] == 3
+        assert cli("index", "c", "--index", "idx").returncode == 0
+        assert query_ids("ménages", tmp_path / "idx")
