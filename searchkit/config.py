@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,12 +228,20 @@ def read_file(path: Path | None = None) -> dict:
     return _CACHE[key]
 
 
+_READING = threading.local()  # set while the file is read: its error messages ask for the language
+
+
 def _quiet_file() -> dict:
-    """The file's settings, or nothing when it has an error (``settings()`` reports it)."""
+    """The file's settings, or nothing when it has an error (``settings()`` reports it) or is being read."""
+    if getattr(_READING, "active", False):
+        return {}
+    _READING.active = True
     try:
         return read_file()
     except ConfigError:
         return {}
+    finally:
+        _READING.active = False
 
 
 def _file_path(value: str, path: Path) -> Path:

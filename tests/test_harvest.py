@@ -416,6 +416,10 @@ def test_a_config_file_with_an_error_gets_one_line_naming_the_file_the_line_and_
         assert done.returncode == 2
         [line] = done.stderr.splitlines()
         assert line.startswith(f"erreur: {path.parent}/") and message in line, line
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHKIT_LANG"}  # the language is then read from the file
+    done = subprocess.run([sys.executable, "-m", "searchkit.cli", "config"], capture_output=True, text=True,
+                          env=dict(env, LANG="en_US.UTF-8"))
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {path}") and len(done.stderr.splitlines()) == 1
 
 
 def test_searchkit_config_points_to_another_file(tmp_path):
