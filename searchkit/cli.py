@@ -383,9 +383,9 @@ def _harvest_progress(name: str, fmt: str):
     """After each page: a bar on a terminal, else one line on stderr (nothing for --format json)."""
     if fmt == "json":
         return None, None
-    if not sys.stderr.isatty():
-        from searchkit.display import safe
+    from searchkit.display import safe
 
+    if not sys.stderr.isatty():
         def line(done) -> None:
             total = t("harvest.page_total", total=done.total) if done.total is not None else ""
             _err(t("harvest.page", name=safe(name), page=done.pages, datasets=done.datasets, total=total))
@@ -393,8 +393,6 @@ def _harvest_progress(name: str, fmt: str):
         return line, None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from searchkit.display import safe
 
     bar = Progress(TextColumn(t("harvest.progress", name=safe(name)).replace("[", r"\[")), BarColumn(),
                    MofNCompleteColumn(), TextColumn(t("harvest.bar_pages", pages="{task.fields[pages]}")),

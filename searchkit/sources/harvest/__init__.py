@@ -17,8 +17,6 @@ with a hidden state file beside them.  A source: it never imports the index.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from searchkit.config import Portal
 
 from .client import USER_AGENT, Client, Policy, Stop, Unreachable

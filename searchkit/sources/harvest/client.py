@@ -27,7 +27,7 @@ import httpx
 
 from searchkit import __version__
 
-USER_AGENT = f"searchkit/{__version__} (+https://pypi.org/project/searchkit/; open-data catalogue harvester)"
+USER_AGENT = f"searchkit/{__version__} (open-data catalogue harvester; python-httpx/{httpx.__version__})"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 

@@ -87,6 +87,8 @@ def _udata_modified(record: dict) -> str:
 # --- CKAN ---
 
 def _ckan_first(url: str, since: str | None, size: int) -> str:
+    if since and not since.endswith("Z"):
+        since += "Z"  # Solr dates are UTC with a Z
     return with_params(url, rows=size, start=0, sort="metadata_modified asc",
                        fq=f"metadata_modified:[{since} TO *]" if since else None)
 
@@ -149,21 +151,23 @@ def _dcat_parse(body: bytes, url: str, since: str | None) -> Page:
     start = body[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
     if start[:1] in (b"{", b"["):
         obj = _json(body)
-        nodes = obj if isinstance(obj, list) else obj.get("@graph", []) + [obj] if isinstance(obj, dict) else []
+        if isinstance(obj, dict):
+            graph = obj.get("@graph")
+            nodes = [obj] + (graph if isinstance(graph, list) else [])
+        else:
+            nodes = obj if isinstance(obj, list) else []
         following, total, count = None, None, 0
-        for node in nodes if isinstance(nodes, list) else []:
-            if not isinstance(node, dict):
-                continue
+        for node in (n for n in nodes if isinstance(n, dict)):
             for key, value in node.items():
-                if key.rsplit(":", 1)[-1].rsplit("#", 1)[-1] == "nextPage":
+                name = key.rsplit(":", 1)[-1].rsplit("#", 1)[-1]  # hydra:nextPage, nextPage, or the full IRI
+                if name == "nextPage" and isinstance(_jsonld_value(value), str):
                     following = _jsonld_value(value)
-                elif key.rsplit(":", 1)[-1].rsplit("#", 1)[-1] == "totalItems":
-                    total = _int(_jsonld_value(value)) if not isinstance(_jsonld_value(value), str) else int(
-                        _jsonld_value(value)) if str(_jsonld_value(value)).isdigit() else None
+                elif name == "totalItems" and str(_jsonld_value(value)).isdigit():
+                    total = int(_jsonld_value(value))
             kinds = node.get("@type", [])
             if any(str(k).endswith("Dataset") for k in (kinds if isinstance(kinds, list) else [kinds])):
                 count += 1
-        return Page(None, following if isinstance(following, str) else None, total, count)
+        return Page(None, following, total, count)
     text = body.decode("utf-8", "replace")
     if not start.startswith(b"<"):
         raise ValueError("not a DCAT catalogue (neither JSON-LD nor RDF/XML)")

@@ -26,7 +26,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -57,7 +57,7 @@ class Report:
     url: str
     kind: str
     folder: Path
-    mode: str  # "full", "update", "sample" (--max), "resumed-..." prefixes are not used
+    mode: str  # "full", "update", "sample" (--max), "stopped" (kept what was fetched)
     resumed: bool = False
     pages: int = 0
     unchanged: int = 0
@@ -68,8 +68,7 @@ class Report:
     seconds: float = 0.0
     outcome: str = "done"  # "done", "stopped" (Stop: kept what was fetched), "unreachable" (resumable)
     stop: Stop | None = None
-    reason: str = ""
-    files: list[str] = field(default_factory=list)
+    reason: str = ""  # why the portal was unreachable
 
     def to_json(self) -> dict:
         return {
@@ -158,7 +157,7 @@ def harvest(url: str, kind_name: str, folder: Path, *, since: str | None = None,
         if own_client:
             client.close()
     report.mode = run["mode"]
-    report.pages = sum(1 for p in run["pages"])
+    report.pages = len(run["pages"])
     report.unchanged = sum(1 for p in run["pages"] if p.get("unchanged"))
     report.fetched = run["fetched"]
     report.seconds = time.monotonic() - started
@@ -233,7 +232,6 @@ def _publish(kind: Kind, store: Store, state: dict, report: Report) -> None:
         moment = moment.replace(tzinfo=timezone.utc)
     report.removed = max(0, plan["before"] - plan["datasets"]) if complete_full else 0
     report.datasets = plan["datasets"]
-    report.files = plan["files"]
     if kind.by_record:
         state["ids"] = plan["ids"]
     else:
