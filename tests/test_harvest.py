@@ -169,6 +169,31 @@ def test_ctrl_c_keeps_the_pages_and_the_next_run_resumes(udata, tmp_path):
     assert sorted(local_ids(tmp_path / "c")) == sorted(udata.ids())
 
 
+def test_ctrl_c_on_the_command_line_says_how_to_resume(udata, tmp_path):
+    udata.delay = 0.2
+    process = subprocess.Popen([sys.executable, "-m", "searchkit.cli", "harvest", udata.url(UDATA), "--into", "c"],
+                               env={**os.environ, **FAST}, stderr=subprocess.PIPE, text=True)
+    assert process.stderr.readline().startswith("127.0.0.1 : page 1, 50 jeu(x)")
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    assert process.wait() == 130
+    assert rest.splitlines()[-1] == ("Interrompu : les pages reçues sont gardées ; relancez « searchkit harvest » "
+                                     "pour reprendre là où il s'est arrêté.")
+    udata.delay = 0
+    done = cli("harvest", udata.url(UDATA), "--into", "c")
+    assert done.returncode == 0 and sorted(local_ids(folder_of(udata, tmp_path / "c"))) == sorted(udata.ids())
+
+
+def test_max_keeps_a_sample_of_exactly_n_datasets_then_a_full_run_completes_it(udata, tmp_path):
+    done = cli("harvest", udata.url(UDATA), "--into", "c", "--max", "120")
+    assert done.returncode == 0, done.stderr
+    assert "échantillon (--max) — 3 page(s) dont 0 inchangée(s), 150 jeu(x) de données reçu(s), 120 dans" in done.stdout
+    assert len(set(local_ids(folder_of(udata, tmp_path / "c")))) == 120
+    done = cli("harvest", udata.url(UDATA), "--into", "c")
+    assert "moissonnage complet" in done.stdout
+    assert sorted(local_ids(folder_of(udata, tmp_path / "c"))) == sorted(udata.ids())
+
+
 # --- a polite client, faults ---
 
 

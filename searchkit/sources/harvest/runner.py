@@ -303,12 +303,16 @@ def _plan_records(kind: Kind, store: Store, state: dict) -> dict:
     fresh: list[dict] = []
     template = None
     since = run["since"] if run["mode"] == "update" else None
+    room = run["limit"] or float("inf")  # --max: exactly that many datasets, though pages hold more
     for entry in staged:
         obj = _load(store.staged(entry["staged"]))
         template = template or obj
         for record in kind.records_of(obj):
             if since and isinstance(record, dict) and kind.modified(record) < since:
                 continue  # a page of changes ends with older datasets: they are already on disk
+            room -= 1
+            if room < 0:
+                break
             ident = str(record.get(kind.ident)) if isinstance(record, dict) and record.get(kind.ident) is not None else None
             if ident in old_ids:
                 changed.setdefault(old_ids[ident], {})[ident] = record
