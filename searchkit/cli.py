@@ -495,6 +495,8 @@ def harvest_cmd(url, kind, into, since, limit, full, fmt):
                 bar.stop()
             _err(t("harvest.interrupted"))
             sys.exit(130)
+        except SearchkitError as exc:
+            fail(exc)
         except OSError as exc:
             _err(f"{t('cli.error')}: {t('harvest.write_error', path=escaped(folder), reason=exc.strerror or exc)}")
             sys.exit(EXIT_ERROR)

@@ -215,6 +215,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "harvest.bad_since": ("--since « {value} » n'est pas une date (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM:SS).", "--since '{value}' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)."),
     "harvest.no_portals": ("Aucun portail à moissonner : donnez une adresse (searchkit harvest URL) ou ajoutez des [[portals]] à {path}.", "No portal to harvest: give an address (searchkit harvest URL) or add [[portals]] to {path}."),
     "harvest.write_error": ("Impossible d'écrire dans {path} ({reason}) ; libérez de la place ou choisissez un autre dossier avec --into.", "Cannot write in {path} ({reason}); free some space or choose another folder with --into."),
+    "harvest.locked": ("{path} est en cours de moissonnage par un autre processus ; réessayez quand il aura fini.", "{path} is being harvested by another process; try again when it is done."),
     "harvest.never": ("jamais", "never"),
     "config.where_line": ("{path}, ligne {line}", "{path}, line {line}"),
     "config.syntax": ("{where} : syntaxe TOML invalide ({reason}) ; corrigez le fichier.", "{where}: invalid TOML syntax ({reason}); fix the file."),

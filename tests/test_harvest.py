@@ -79,7 +79,7 @@ def test_harvest_then_index_and_query_find_the_harvested_datasets(udata, tmp_pat
     assert done.returncode == 0, done.stderr
     folder = folder_of(udata, tmp_path / "catalogues")
     assert sorted(local_ids(folder)) == sorted(udata.ids())
-    assert sorted(p.name for p in folder.iterdir()) == [".harvest-udata.json"] + [f"udata-{n:04d}.json" for n in range(1, 9)]
+    assert sorted(p.name for p in folder.iterdir()) == [".harvest-udata.json", ".harvest-udata.lock"] + [f"udata-{n:04d}.json" for n in range(1, 9)]
     assert "moissonnage complet — 8 page(s) dont 0 inchangée(s), 366 jeu(x) de données reçu(s), 366 dans" in done.stdout
     assert done.stderr.splitlines()[0] == "127.0.0.1 : page 1, 50 jeu(x) de données sur 366"  # one line per page
     assert len(done.stderr.splitlines()) == 8
@@ -145,11 +145,13 @@ def test_runs_killed_at_random_points_resume_to_exactly_the_portals_datasets(uda
         process.wait()
         for page in folder.glob("udata-*.json") if folder.exists() else ():
             json.loads(page.read_bytes())  # never half a page
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".udata-0001.json.4242.tmp").write_bytes(b'{"data": [')  # as a kill inside a write leaves it
     done = cli("harvest", udata.url(UDATA), "--into", "c")
     assert done.returncode == 0, done.stderr
     ids = local_ids(folder)
     assert sorted(ids) == sorted(udata.ids())  # each exactly once
-    assert not list(folder.glob(".*.tmp")) and not (folder / ".harvest-udata.partial").exists()
+    assert sorted(p.name for p in folder.glob(".*")) == [".harvest-udata.json", ".harvest-udata.lock"]
 
 
 def test_ctrl_c_keeps_the_pages_and_the_next_run_resumes(udata, tmp_path):
@@ -192,6 +194,19 @@ def test_max_keeps_a_sample_of_exactly_n_datasets_then_a_full_run_completes_it(u
     done = cli("harvest", udata.url(UDATA), "--into", "c")
     assert "moissonnage complet" in done.stdout
     assert sorted(local_ids(folder_of(udata, tmp_path / "c"))) == sorted(udata.ids())
+
+
+def test_two_harvests_of_one_folder_never_run_at_once(udata, tmp_path):
+    import fcntl
+
+    folder = folder_of(udata, tmp_path / "c")
+    folder.mkdir(parents=True)
+    with open(folder / ".harvest-udata.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = cli("harvest", udata.url(UDATA), "--into", "c")
+    assert (done.returncode, done.stderr) == (
+        2, f"erreur: {folder} est en cours de moissonnage par un autre processus ; réessayez quand il aura fini.\n")
+    assert not udata.log
 
 
 # --- a polite client, faults ---

@@ -120,9 +120,15 @@ def _new_run(state: dict, kind: Kind, url: str, since: str | None, full: bool, l
 def harvest(url: str, kind_name: str, folder: Path, *, since: str | None = None, full: bool = False,
             limit: int | None = None, name: str = "", policy: Policy | None = None,
             progress: Callable[[Progress], None] | None = None, client: Client | None = None) -> Report:
-    """Harvest one portal into ``folder``; resumes an unfinished run of the same URL."""
-    kind = KINDS[kind_name]
-    store = Store(folder, kind.name)
+    """Harvest one portal into ``folder``; resumes an unfinished run of the same URL.
+
+    Raises SearchkitError when another process is harvesting the same folder."""
+    store = Store(folder, KINDS[kind_name].name)
+    with store.locked():
+        return _harvest(url, KINDS[kind_name], store, since, full, limit, name, policy, progress, client)
+
+
+def _harvest(url, kind, store, since, full, limit, name, policy, progress, client) -> Report:
     state = store.load()
     run = state.get("run")
     resumed = bool(run) and state.get("url") == url
@@ -135,7 +141,7 @@ def harvest(url: str, kind_name: str, folder: Path, *, since: str | None = None,
         store.start_run()
     state.update(url=url, kind=kind.name, name=name or state.get("name") or url, run=run)
     store.save(state)
-    report = Report(url, kind.name, Path(folder), run["mode"], resumed=resumed)
+    report = Report(url, kind.name, store.folder, run["mode"], resumed=resumed)
     started = time.monotonic()
     try:
         if run["phase"] == "fetch":

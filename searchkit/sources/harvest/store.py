@@ -8,7 +8,9 @@ In the portal's folder (``<harvest>/<host>/``), for an API kind ``K``:
 - ``.harvest-K.json``: the state file (the last runs, the resume point of an
   unfinished run, the ETag of each page, where each dataset id is);
 - ``.harvest-K.partial/``: the pages of the run in progress, then the plan of
-  the files to replace; hidden, so never indexed.
+  the files to replace; hidden, so never indexed;
+- ``.harvest-K.lock``: held (``flock``) by the process harvesting, released by the
+  kernel when it dies, even by SIGKILL: two runs never write the same folder.
 
 Every file is written atomically (a temporary file, fsync, rename): a kill
 leaves the previous version or the new one, never half a page.
@@ -16,12 +18,16 @@ leaves the previous version or the new one, never half a page.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
+
+from searchkit.errors import SearchkitError
 
 STATE_VERSION = 1
 
@@ -64,6 +70,30 @@ class Store:
         self.partial = self.folder / f".harvest-{kind}.partial"
         self.plan_dir = self.partial / "plan"
         self.plan_path = self.partial / "plan.json"
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Hold the folder's harvest lock; SearchkitError when another process holds it."""
+        from searchkit.display import escaped
+        from searchkit.messages import t
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / f".harvest-{self.kind}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SearchkitError(t("harvest.locked", path=escaped(self.folder))) from None
+            self._remove_temporary()
+            yield
+        finally:
+            os.close(fd)
+
+    def _remove_temporary(self) -> None:
+        """Temporary files a killed run left behind (nobody else writes here: the lock is held)."""
+        for folder in (self.folder, self.partial, self.plan_dir):
+            for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+                path.unlink(missing_ok=True)
 
     def load(self) -> dict:
         """The state, or a fresh one when there is none (an unreadable state counts as none)."""
