@@ -144,6 +144,8 @@ def parse(text: str) -> tuple[list[Clause], list[str]]:
     """Clauses of ``text`` and the parts that were ignored (for the notice)."""
     ignored: list[str] = []
     text = "".join(" " if (ord(c) < 32 or c == "\x7f") else c for c in text)[:MAX_QUERY_CHARS]
+    # bytes typed that are not UTF-8 arrive as lone surrogates, which no index term can hold
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if text.count('"') % 2:
         text = text.replace('"', " ")
         ignored.append('"')

@@ -1,7 +1,7 @@
 """Synonyms applied at query time: acronyms and their expansions, spelling variants.
 
 The bundled ``thesaurus.yaml`` holds the French open-data vocabulary; a user file
-named by ``SEARCHKIT_THESAURUS`` is merged over it.  Each entry is a group of
+named by ``SEARCHKIT_THESAURUS`` (or the configuration file's ``thesaurus``) is merged over it.  Each entry is a group of
 equivalent expressions::
 
     - [CNIL, commission nationale de l'informatique et des libertés]
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from searchkit.config import thesaurus_file
 from searchkit.textnorm import fold
 
 BUNDLED = Path(__file__).with_name("thesaurus.yaml")
@@ -25,8 +26,16 @@ def _norm(text: str) -> str:
     return " ".join(fold(text).casefold().replace("'", " ").replace("’", " ").replace("-", " ").split())
 
 
-@lru_cache(maxsize=4)
 def groups(user_file: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """The bundled groups, then those of ``user_file`` (default: ``config.thesaurus_file()``)."""
+    if not user_file:
+        configured = thesaurus_file()
+        user_file = str(configured) if configured else None
+    return _groups(user_file)
+
+
+@lru_cache(maxsize=4)
+def _groups(user_file: str | None) -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
     for path in (BUNDLED, Path(user_file) if user_file else None):
         if path is None or not path.is_file():

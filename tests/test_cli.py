@@ -120,7 +120,8 @@ def test_environment_and_english(indexed, runner, monkeypatch):
 def test_help_and_readme_name_every_command(runner):
     result = runner.invoke(main, ["--help"])
     readme = (REPO / "README.md").read_text("utf-8")
-    assert set(main.commands) == {"index", "query", "tui", "watch", "check", "saved", "history", "related"}
+    assert set(main.commands) == {"index", "query", "tui", "watch", "check", "saved", "history", "related", "harvest",
+                                  "config"}
     for command in main.commands:
         assert command in result.stdout
         assert f"searchkit {command}" in readme, command

@@ -10,10 +10,12 @@ workers and comes back as a message; a failure becomes a notification.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import subprocess
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -27,6 +29,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from searchkit.cite import bibtex_entry, citekey
+from searchkit.config import Portal, settings
 from searchkit.display import escaped, problem_line, safe
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
@@ -40,6 +43,7 @@ from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALE
 from searchkit.tui.preview import Preview
 from searchkit.tui.render import display_path
 from searchkit.tui.results import EmptyState, ResultList, empty_text, status_text
+from searchkit.sources.harvest import last_harvested
 from searchkit.tui.screens import ChoiceScreen, HelpScreen, IndexingScreen, NameScreen
 from searchkit.urls import openable
 from searchkit.watcher import watch_changes
@@ -58,9 +62,11 @@ class SearchApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(self, backend: Backend, *, watch: bool = True, show_timing: bool = True,
-                 open_url: Callable[[str], None] | None = None) -> None:
+                 open_url: Callable[[str], None] | None = None, portals: tuple[Portal, ...] = ()) -> None:
         super().__init__()
         self.backend = backend
+        self.portals = portals  # configured portals: the status line says when each was last harvested
+        self.harvested = ""
         self.watch = watch
         self.show_timing = show_timing
         self._open_url = open_url
@@ -211,7 +217,8 @@ class SearchApp(App[int]):
         self._q(EmptyState).update(
             empty_text(results, self.filters, labels, ", ".join(display_path(s) for s in self.backend.sources)))
         self._q("#status", Static).update(
-            status_text(results, self.sort, sum(len(v) for v in self.filters.values()), self.show_timing))
+            status_text(results, self.sort, sum(len(v) for v in self.filters.values()), self.show_timing)
+            + (" · " + self.harvested if self.harvested else ""))
         key = (results.query, repr(sorted(self.filters.items())), self.sort)
         self._q(ResultList).show(results.hits, keep=key == self._shown_key)
         self._shown_key = key
@@ -585,6 +592,7 @@ class SearchApp(App[int]):
             self._tell(message.reason, report)
         if message.reason == "start" and self.watch:
             self._watch()
+        self.harvested = harvest_status(self.portals)  # a harvest changes the sources: this runs after it
         self.refresh_results()
 
     def _tell(self, reason: str, report: IndexReport) -> None:
@@ -624,20 +632,34 @@ class SearchApp(App[int]):
                         severity="error", timeout=10)
 
 
+def harvest_status(portals: tuple[Portal, ...]) -> str:
+    """When each configured portal was last harvested, from its state file (local time)."""
+    parts = []
+    for portal in portals:
+        when = last_harvested(portal)
+        shown = t("harvest.never")
+        if when:
+            with contextlib.suppress(ValueError):
+                shown = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+        parts.append(t("tui.status.harvested", name=safe(portal.name), when=shown))
+    return " · ".join(parts)
+
+
 def create_app(index_dir: Path, sources: tuple[Path, ...], *, watch: bool = True, show_timing: bool = True,
-               open_url: Callable[[str], None] | None = None) -> SearchApp:
+               open_url: Callable[[str], None] | None = None, portals: tuple[Portal, ...] = ()) -> SearchApp:
     """The app on ``index_dir``, indexing ``sources`` when it starts.
 
     ``watch``: reindex live when the sources change; ``show_timing``: show the
     search time in the status line (off for stable snapshots); ``open_url``:
-    what opens links (default: the browser, through Textual's driver).
+    what opens links (default: the browser, through Textual's driver); ``portals``:
+    the configured portals whose last harvest the status line shows.
     """
     return SearchApp(Backend(Path(index_dir), tuple(Path(s) for s in sources)), watch=watch,
-                     show_timing=show_timing, open_url=open_url)
+                     show_timing=show_timing, open_url=open_url, portals=portals)
 
 
 def run(index_dir: Path, sources: tuple[Path, ...]) -> int:
     """Open the app; the exit status for the command line."""
-    app = create_app(index_dir, sources)
+    app = create_app(index_dir, sources, portals=settings().portals)
     result = app.run()
     return int(result or app.return_code or 0)
