@@ -1,0 +1,468 @@
+"""The public ``Engine``: one open index, searches, facets, records.
+
+A search: plan the query (``plan``), score it (``score``), count the facets
+(``facets``), cut the snippets of the hits shown (``snippets``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import struct
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from searchkit.errors import QueryError
+from searchkit.index import SEP, as_damaged, open_index, record_from_stored
+from searchkit.messages import t
+from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
+from searchkit.query.plan import LABEL_SAMPLE, PER_RECORD_COUNT, PRIOR, RERANK, BACKFILL, build
+from searchkit.query.snippets import SNIPPET_SCAN, _WS, _matcher, plain, snippet
+from searchkit.textnorm import facet_key, fold
+from searchkit import whoosh_internals
+
+# what Whoosh raises when it reads damaged data in the middle of a search
+READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+
+
+
+@dataclass
+class _Cache:
+    generation: object = None
+    forward: dict[str, list] = field(default_factory=dict)  # facet -> docnum -> keys
+    postings: dict[tuple[str, str], frozenset] = field(default_factory=dict)
+    labels: dict[tuple[str, str], str] | None = None
+    doc_facets: dict[int, dict] = field(default_factory=dict)
+    column: object = None
+    richness: object = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+class Engine:
+    """One open index, its searcher kept and refreshed only when the index changed.
+
+    Thread-safe enough for one UI: searches are read-only; ``refresh`` swaps the searcher.
+    """
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._ix = None
+        self._searcher = None
+        self._cache = _Cache()
+        self.weighting = BM25F()
+
+    # -- lifecycle
+    def searcher(self):
+        if self._ix is None:
+            self._ix = open_index(self.index_dir)
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=self.weighting)
+        elif not self._searcher.up_to_date():
+            try:
+                self._searcher = self._searcher.refresh()
+            except Exception:
+                self._ix = open_index(self.index_dir)
+                self._searcher = self._ix.searcher(weighting=self.weighting)
+        generation = self._searcher.reader().generation() if hasattr(self._searcher.reader(), "generation") else id(self._searcher)
+        if generation != self._cache.generation or self._cache.generation is None:
+            self._cache = _Cache(generation=generation)
+        return self._searcher
+
+    def _current(self):
+        """The searcher of the search under way: never refreshed in the middle of
+        one, so that hits, counts and titles all come from one index generation."""
+        return self._searcher if self._searcher is not None else self.searcher()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._ix = None
+
+    # -- facets
+    def _forward(self, name: str) -> list:
+        fwd = self._cache.forward.get(name)
+        if fwd is None:
+            reader = self._current().reader()
+            fwd = [()] * reader.doc_count_all()
+            for btext in reader.lexicon(name):
+                key = btext.decode("utf-8")
+                for docnum in reader.postings(name, btext).all_ids():
+                    fwd[docnum] = fwd[docnum] + (key,)
+            self._cache.forward[name] = fwd
+        return fwd
+
+    def _docs(self, name: str, key: str) -> frozenset:
+        cached = self._cache.postings.get((name, key))
+        if cached is None:
+            reader = self._current().reader()
+            try:
+                cached = frozenset(reader.postings(name, key).all_ids())
+            except Exception:  # term not in the index
+                cached = frozenset()
+            self._cache.postings[(name, key)] = cached
+        return cached
+
+    def label(self, name: str, key: str) -> str:
+        """The most common spelling of facet value ``key``, from the first
+        ``LABEL_SAMPLE`` records that carry it (cached until the index changes)."""
+        cache = self._cache.labels
+        if cache is None:
+            cache = self._cache.labels = {}
+        found = cache.get((name, key))
+        if found is None:
+            counts: Counter = Counter()
+            for n, docnum in enumerate(self._docs(name, key)):
+                if n >= LABEL_SAMPLE:
+                    break
+                label = dict(self._doc_facets(docnum).get(name, ())).get(key)
+                if label is not None:
+                    counts[label] += 1
+            found = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else key
+            cache[(name, key)] = found
+        return found
+
+    def _filter_docs(self, filters: dict[str, list[str]], skip: str | None = None) -> set | None:
+        result: set | None = None
+        for name, values in filters.items():
+            if name == skip or not values:
+                continue
+            docs: set = set()
+            for v in values:
+                docs |= self._docs(name, v if name in ("kind", "id") else facet_key(v))
+            result = docs if result is None else result & docs
+        return result
+
+    def _doc_facets(self, docnum: int) -> dict[str, list[tuple[str, str]]]:
+        """Facet name -> [(key, label)] of one record, from the ``facets`` column."""
+        cache = self._cache.doc_facets
+        found = cache.get(docnum)
+        if found is None:
+            if self._cache.column is None:
+                self._cache.column = self._current().reader().column_reader("facets")
+            raw = self._cache.column[docnum]
+            parts = raw.decode("utf-8").split(SEP) if raw else []
+            found = {}
+            for i in range(0, len(parts) - 2, 3):
+                found.setdefault(parts[i], []).append((parts[i + 1], parts[i + 2]))
+            cache[docnum] = found
+        return found
+
+    def _count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
+        counter: Counter = Counter()
+        reader = self._current().reader()
+        if name in self._cache.forward or len(docs) > max(PER_RECORD_COUNT, reader.doc_count_all() // 10):
+            fwd = self._forward(name)  # built once per index generation, then every count is cheap
+            for d in docs:
+                keys = fwd[d]
+                if keys:
+                    counter.update(keys)
+        else:  # a cold process and a few hits: read those records' facets only
+            for d in docs:
+                counter.update(key for key, _ in self._doc_facets(d).get(name, ()))
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        if top:
+            ranked = ranked[:top]
+        return tuple(FacetValue(k, self.label(name, k), c) for k, c in ranked)
+
+    # -- records
+    def get(self, record_id: str) -> Record | None:
+        stored = self.searcher().document(id=record_id)
+        return record_from_stored(stored) if stored else None
+
+    def title_of(self, record_id: str) -> str | None:
+        cache = self._cache.titles
+        if record_id not in cache:
+            stored = self._current().document(id=record_id)
+            cache[record_id] = stored["title"] if stored else None
+        return cache[record_id]
+
+    def backlinks(self, record_id: str) -> list[tuple[str, str]]:
+        """(id, title) of the records whose ``[[...]]`` links point at ``record_id``."""
+        s = self.searcher()
+        out = [(d["id"], d.get("title", d["id"])) for d in s.documents(links=record_id)]
+        return sorted(out, key=lambda p: fold(p[1]).casefold())
+
+    def suggest(self, words: list[str]) -> tuple[str, ...]:
+        reader = self._current().reader()
+        out = []
+        for w in words:
+            low = w.casefold()
+            if len(low) < 4:
+                continue
+            found = []
+            for f in ("title_exact", "tags_exact"):
+                try:
+                    found += reader.corrector(f).suggest(low, limit=2, maxdist=2)
+                except Exception:
+                    continue
+            found = [s for s in dict.fromkeys(found) if s != low]
+            if found:
+                out.append(found[0])
+        return tuple(out)
+
+    # -- search
+    def search(self, text: str, *, filters: dict[str, list[str]] | None = None, kind: str | None = None,
+               limit: int = 10, facets=("type", "tag"), facet_top: int = 20, sort: str = "relevance",
+               prefix_last: bool = False, fuzzy: bool = True, use_thesaurus: bool = True,
+               explain: bool = False) -> Results:
+        started = time.perf_counter()
+        if not isinstance(limit, int) or limit < 0 or limit > MAX_LIMIT:
+            raise QueryError(t("query.bad_limit", max=MAX_LIMIT))
+        if sort not in SORTS:
+            raise QueryError(f"sort: {sort} ({', '.join(SORTS)})")
+        filters = {k: list(v) for k, v in (filters or {}).items() if v}
+        for name in filters:
+            if name not in FACETS and name not in ("kind", "id"):
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        for name in facets:
+            if name not in FACETS:
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        if kind:
+            filters["kind"] = [kind]
+        searcher = self.searcher()
+        try:
+            return self._search(searcher, started, text, filters, limit, facets, facet_top, sort,
+                                prefix_last, fuzzy, use_thesaurus, explain)
+        except READ_ERRORS as exc:  # damaged data met in the middle of a search
+            raise as_damaged(self.index_dir, exc) from exc
+
+    def _search(self, searcher, started, text, filters, limit, facets, facet_top, sort,
+                prefix_last, fuzzy, use_thesaurus, explain) -> Results:
+        reader = searcher.reader()
+        built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        if built.query is None and text.strip() not in ("", "*"):
+            # only punctuation, operators or stop words: nothing to look for
+            return Results(query=text, total=0, took_ms=(time.perf_counter() - started) * 1000, hits=(),
+                           facets={name: () for name in facets}, notice=t("query.nothing", query=text.strip()[:80]))
+        notices = list(built.notes)
+        query = built.query if built.query is not None else Q.Every()
+        kwargs = {}
+        if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
+            kwargs["sortedby"] = "title_sort"
+        elif sort == "modified":
+            kwargs.update(sortedby="mtime", reverse=True)
+        # ranked by relevance: every match scored in one walk, which also gives the
+        # total and the records to count facets on (Whoosh's collector would walk twice)
+        walk = not kwargs and not explain
+        scores = _walk(searcher, query) if walk else None
+        base = set(scores) if scores is not None else _matching_docs(searcher, query)
+        all_filter = self._filter_docs(filters)
+        matched = base if all_filter is None else base & all_filter
+        # fewer records than a page contain every word: records containing some
+        # of the words follow them (ranked after), and the notice says so.  Decided
+        # on the words alone, so that checking a facet never changes it.
+        extra: set = set()
+        fallback = None
+        if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
+            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            if fallback.query is not None:
+                fallback_scores = _walk(searcher, fallback.query) if walk else None
+                extra = (set(fallback_scores) if walk else _matching_docs(searcher, fallback.query)) - base
+                if extra:
+                    notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
+        base_extra = extra
+        if all_filter is not None:
+            extra = extra & all_filter
+        hits: list[Hit] = []
+        if limit and matched:
+            pattern = _matcher(built.stems, built.prefixes)
+            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs, scores):
+                hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
+        if limit and extra and len(hits) < limit and fallback is not None:
+            pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
+            origin = {**built.origin, **fallback.origin}
+            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
+                                        fallback_scores):
+                hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
+        base |= base_extra
+        matched |= extra
+        facet_values: dict[str, tuple[FacetValue, ...]] = {}
+        for name in facets:
+            docs = matched
+            if name in filters:  # disjunctive: a facet's counts ignore its own selection
+                other = self._filter_docs(filters, skip=name)
+                docs = base if other is None else base & other
+            facet_values[name] = self._count(name, docs, facet_top)
+        suggestions: tuple[str, ...] = ()
+        if not base and built.words:  # the words found nothing (not: the filters hide what they found)
+            suggestions = self.suggest(built.words)
+        return Results(
+            query=text,
+            total=len(matched),
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=tuple(hits),
+            facets=facet_values,
+            notice=" ".join(notices) or None,
+            suggestions=suggestions,
+            terms=tuple(sorted(built.stems | built.prefixes)),
+        )
+
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores=None) -> list:
+        """(hit, bonus) of the best ``limit`` records.
+
+        Whoosh ranks by the words alone, so that its block-quality pruning stays on
+        (a weighting with ``final()`` would turn it off for every query); the first
+        ``RERANK`` are then re-ordered with two mild extras: the proximity of the
+        query's words, and for datasets a prior for richer descriptions (at most
+        ``PRIOR`` more), so the national reference beats its many local copies."""
+        if kwargs:  # sorted by title or date
+            return [(hit, 0.0) for hit in _collect(searcher, query, limit, docs, explain, **kwargs)]
+        if scores is not None:
+            best = heapq.nlargest(max(limit, RERANK), docs, key=lambda d: (scores[d], -d))  # ties: Whoosh's order
+            pool = [_Scored(d, scores[d], searcher) for d in best]
+        else:
+            pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
+        near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
+        richness = self._richness()
+
+        def extra(hit) -> float:
+            prior = PRIOR * (richness[hit.docnum] or 0) / 1000.0 * hit.score if richness is not None else 0.0
+            return near.get(hit.docnum, 0.0) + prior
+
+        scored = sorted(((hit, extra(hit)) for hit in pool), key=lambda pair: -(pair[0].score + pair[1]))
+        return scored[:limit]
+
+    def _richness(self):
+        if self._cache.richness is None:
+            reader = self._current().reader()
+            self._cache.richness = reader.column_reader("richness") if reader.has_column("richness") else False
+        # not ``or None``: a column over several segments has a length, and may count as false
+        return None if self._cache.richness is False else self._cache.richness
+
+    def _explain(self, hit, origin: dict[str, str] | None, exact: list | None = None) -> tuple[str, ...]:
+        """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""
+        parts = []
+        for term in exact or ():
+            score = _term_score(self._current(), term.fieldname, term.text, hit.docnum) * term.boost
+            if score:
+                parts.append((score, f"{term.fieldname}:{term.text} (exact) {score:.2f}"))
+        if not hit.results.has_matched_terms():
+            return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
+        for field_name, term in hit.matched_terms():
+            text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
+            score = _term_score(self._current(), field_name, term, hit.docnum)
+            parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
+        return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
+
+    def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
+             exact: list | None = None) -> Hit:
+        stored = hit.fields()
+        d = stored.get("data") or {}
+        text = d.get("body") or ""
+        summary = d.get("summary") or ""
+        text = text[:SNIPPET_SCAN]
+        source = plain(text, self.title_of) if stored.get("kind") == "note" else _WS.sub(" ", text)
+        snip, marks = snippet(source, pattern)
+        if not marks and summary:
+            s2, m2 = snippet(summary, pattern)
+            if m2 or not snip:
+                snip, marks = s2, m2
+        details = self._explain(hit, origin, exact) if explain else ()
+        if explain and bonus:
+            details += (f"(+{t('query.rerank')}) {bonus:.2f}",)
+        return Hit(
+            id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
+            title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
+            url=d.get("url", ""), score=(float(hit.score) + bonus) if isinstance(hit.score, (int, float)) else 0.0, snippet=snip, marks=marks,
+            summary=summary, publisher=d.get("publisher", ""), licence=d.get("licence", ""),
+            formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
+            explain=details,
+        )
+
+
+class _Scored:
+    """What the ranking and ``Engine._hit`` use of a Whoosh hit."""
+
+    __slots__ = ("docnum", "score", "_searcher")
+
+    def __init__(self, docnum: int, score: float, searcher):
+        self.docnum, self.score, self._searcher = docnum, score, searcher
+
+    def fields(self) -> dict:
+        return self._searcher.stored_fields(self.docnum)
+
+
+def _walk(searcher, query: Q.Query) -> dict[int, float]:
+    """The score of every record ``query`` matches (deleted ones left out)."""
+    scores: dict[int, float] = {}
+    context = searcher.boolean_context().set(weighting=searcher.weighting)
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        deleted = reader.is_deleted if reader.has_deletions() else None
+        matcher = query.matcher(leaf, context)
+        while matcher.is_active():
+            docnum = matcher.id()
+            if deleted is None or not deleted(docnum):
+                scores[docnum + offset] = matcher.score()
+            matcher.next()
+    return scores
+
+
+def _matching_docs(searcher, query: Q.Query) -> set[int]:
+    """The records ``query`` matches (deleted ones left out), unscored."""
+    reader = searcher.reader()
+    docs = set(query.docs(searcher))
+    return {d for d in docs if not reader.is_deleted(d)} if reader.has_deletions() else docs
+
+
+def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs):
+    """``searcher.search`` without its periodic matcher rebuilds.
+
+    Whoosh's top-N collector rebuilds ("replaces") the whole matcher tree every
+    ten matches to prune it; on searchkit's wide trees (several fields, synonyms,
+    completions) that rebuilding was most of the time of a search, for the same
+    top hits."""
+    collector = searcher.collector(limit=limit, filter=docs, terms=explain, **kwargs)
+    inner = whoosh_internals.unwrap_collector(collector)
+    if hasattr(inner, "replace"):
+        inner.replace = 0
+    searcher.search_with_collector(query, collector)
+    # iterated, never list(): list() asks the length, and Whoosh's length walks every match again
+    return [hit for hit in collector.results()]
+
+
+def _scores_for(searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
+    """Scores of ``query`` for these records only: its matcher is moved from one
+    to the next (``skip_to``), it never walks the whole index."""
+    scores: dict[int, float] = {}
+    matcher = query.matcher(searcher, searcher.boolean_context().set(weighting=searcher.weighting))
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            scores[docnum] = matcher.score()
+    return scores
+
+
+def _term_score(searcher, field_name: str, term, docnum: int) -> float:
+    """BM25F part of one term in one record (before the query's boosts)."""
+    try:
+        matcher = searcher.postings(field_name, term)
+        matcher.skip_to(docnum)
+        if not matcher.is_active() or matcher.id() != docnum:
+            return 0.0
+        return searcher.weighting.scorer(searcher, field_name, term).score(matcher)
+    except Exception:  # a field without positions or frequencies
+        return 0.0
+
+
+def search(index_dir: Path, text: str, **options) -> Results:
+    """One search on a fresh engine (what ``searchkit query`` does)."""
+    engine = Engine(index_dir)
+    try:
+        return engine.search(text, **options)
+    finally:
+        engine.close()
+
