@@ -11,7 +11,6 @@ import pickle
 import struct
 import time
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +18,13 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 
 from searchkit.errors import QueryError
-from searchkit.index import SEP, as_damaged, open_index, record_from_stored
+from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
-from searchkit.query.plan import LABEL_SAMPLE, PER_RECORD_COUNT, PRIOR, RERANK, BACKFILL, build
+from searchkit.analysis import FRENCH, terms
+from searchkit.query.facets import Facets
+from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
+from searchkit.query.score import Scorer, Unsupported
 from searchkit.query.snippets import SNIPPET_SCAN, _WS, _matcher, plain, snippet
 from searchkit.textnorm import facet_key, fold
 from searchkit import whoosh_internals
@@ -34,14 +36,13 @@ READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSErr
 
 @dataclass
 class _Cache:
+    """What is read once per index generation."""
+
     generation: object = None
-    forward: dict[str, list] = field(default_factory=dict)  # facet -> docnum -> keys
-    postings: dict[tuple[str, str], frozenset] = field(default_factory=dict)
-    labels: dict[tuple[str, str], str] | None = None
-    doc_facets: dict[int, dict] = field(default_factory=dict)
-    column: object = None
+    scorer: Scorer | None = None
+    facets: Facets | None = None
     richness: object = None
-    titles: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str | None] = field(default_factory=dict)
 
 
 class Engine:
@@ -85,91 +86,38 @@ class Engine:
         self._searcher = None
         self._ix = None
 
-    # -- facets
-    def _forward(self, name: str) -> list:
-        fwd = self._cache.forward.get(name)
-        if fwd is None:
-            reader = self._current().reader()
-            fwd = [()] * reader.doc_count_all()
-            for btext in reader.lexicon(name):
-                key = btext.decode("utf-8")
-                for docnum in reader.postings(name, btext).all_ids():
-                    fwd[docnum] = fwd[docnum] + (key,)
-            self._cache.forward[name] = fwd
-        return fwd
+    def _scorer(self) -> Scorer:
+        if self._cache.scorer is None:
+            self._cache.scorer = Scorer(self._current())
+        return self._cache.scorer
 
-    def _docs(self, name: str, key: str) -> frozenset:
-        cached = self._cache.postings.get((name, key))
-        if cached is None:
-            reader = self._current().reader()
-            try:
-                cached = frozenset(reader.postings(name, key).all_ids())
-            except Exception:  # term not in the index
-                cached = frozenset()
-            self._cache.postings[(name, key)] = cached
-        return cached
+    def _facets(self) -> Facets:
+        if self._cache.facets is None:
+            self._cache.facets = Facets(self._current(), self._scorer().deleted)
+        return self._cache.facets
+
+    def _scores(self, query: Q.Query) -> dict[int, float]:
+        """The score of every record ``query`` matches, from posting blocks; Whoosh's
+        matchers only for a construct the block scorer does not reproduce."""
+        try:
+            return self._scorer().scores(query)
+        except Unsupported:
+            return _walk(self._current(), query)
 
     def label(self, name: str, key: str) -> str:
-        """The most common spelling of facet value ``key``, from the first
-        ``LABEL_SAMPLE`` records that carry it (cached until the index changes)."""
-        cache = self._cache.labels
-        if cache is None:
-            cache = self._cache.labels = {}
-        found = cache.get((name, key))
-        if found is None:
-            counts: Counter = Counter()
-            for n, docnum in enumerate(self._docs(name, key)):
-                if n >= LABEL_SAMPLE:
-                    break
-                label = dict(self._doc_facets(docnum).get(name, ())).get(key)
-                if label is not None:
-                    counts[label] += 1
-            found = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else key
-            cache[(name, key)] = found
-        return found
+        """The most common spelling of facet value ``key`` (cached until the index changes)."""
+        return self._facets().label(name, key)
 
-    def _filter_docs(self, filters: dict[str, list[str]], skip: str | None = None) -> set | None:
-        result: set | None = None
-        for name, values in filters.items():
-            if name == skip or not values:
-                continue
-            docs: set = set()
-            for v in values:
-                docs |= self._docs(name, v if name in ("kind", "id") else facet_key(v))
-            result = docs if result is None else result & docs
-        return result
-
-    def _doc_facets(self, docnum: int) -> dict[str, list[tuple[str, str]]]:
-        """Facet name -> [(key, label)] of one record, from the ``facets`` column."""
-        cache = self._cache.doc_facets
-        found = cache.get(docnum)
-        if found is None:
-            if self._cache.column is None:
-                self._cache.column = self._current().reader().column_reader("facets")
-            raw = self._cache.column[docnum]
-            parts = raw.decode("utf-8").split(SEP) if raw else []
-            found = {}
-            for i in range(0, len(parts) - 2, 3):
-                found.setdefault(parts[i], []).append((parts[i + 1], parts[i + 2]))
-            cache[docnum] = found
-        return found
-
-    def _count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
-        counter: Counter = Counter()
-        reader = self._current().reader()
-        if name in self._cache.forward or len(docs) > max(PER_RECORD_COUNT, reader.doc_count_all() // 10):
-            fwd = self._forward(name)  # built once per index generation, then every count is cheap
-            for d in docs:
-                keys = fwd[d]
-                if keys:
-                    counter.update(keys)
-        else:  # a cold process and a few hits: read those records' facets only
-            for d in docs:
-                counter.update(key for key, _ in self._doc_facets(d).get(name, ()))
-        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-        if top:
-            ranked = ranked[:top]
-        return tuple(FacetValue(k, self.label(name, k), c) for k, c in ranked)
+    def doc_frequency(self, word: str) -> int:
+        """How many records contain ``word`` (analysed as the index does) in any text field."""
+        stems = terms(FRENCH, word)
+        if not stems:
+            return 0
+        scorer = self._scorer() if self._searcher is not None else Scorer(self.searcher())
+        docs: set[int] = set()
+        for field_name, _ in TEXT_FIELDS:
+            docs.update(scorer.term(field_name, stems[0]))
+        return len(docs - scorer.deleted)
 
     # -- records
     def get(self, record_id: str) -> Record | None:
@@ -248,12 +196,13 @@ class Engine:
             kwargs["sortedby"] = "title_sort"
         elif sort == "modified":
             kwargs.update(sortedby="mtime", reverse=True)
-        # ranked by relevance: every match scored in one walk, which also gives the
-        # total and the records to count facets on (Whoosh's collector would walk twice)
+        # every match scored at once, which also gives the total and the records to
+        # count facets on; sorted by title or date, or explained, Whoosh ranks them
         walk = not kwargs and not explain
-        scores = _walk(searcher, query) if walk else None
-        base = set(scores) if scores is not None else _matching_docs(searcher, query)
-        all_filter = self._filter_docs(filters)
+        scores = None if isinstance(query, Q.Every) else self._scores(query)
+        base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
+        keys = {name: [v if name in ("kind", "id") else facet_key(v) for v in values] for name, values in filters.items()}
+        all_filter = self._facets().matching(keys)
         matched = base if all_filter is None else base & all_filter
         # fewer records than a page contain every word: records containing some
         # of the words follow them (ranked after), and the notice says so.  Decided
@@ -263,8 +212,8 @@ class Engine:
         if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
             fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
             if fallback.query is not None:
-                fallback_scores = _walk(searcher, fallback.query) if walk else None
-                extra = (set(fallback_scores) if walk else _matching_docs(searcher, fallback.query)) - base
+                fallback_scores = self._scores(fallback.query)
+                extra = set(fallback_scores) - base
                 if extra:
                     notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
         base_extra = extra
@@ -273,13 +222,14 @@ class Engine:
         hits: list[Hit] = []
         if limit and matched:
             pattern = _matcher(built.stems, built.prefixes)
-            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs, scores):
+            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
+                                        scores if walk else None):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
-                                        fallback_scores):
+                                        fallback_scores if walk else None):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
         base |= base_extra
         matched |= extra
@@ -287,9 +237,9 @@ class Engine:
         for name in facets:
             docs = matched
             if name in filters:  # disjunctive: a facet's counts ignore its own selection
-                other = self._filter_docs(filters, skip=name)
+                other = self._facets().matching(keys, skip=name)
                 docs = base if other is None else base & other
-            facet_values[name] = self._count(name, docs, facet_top)
+            facet_values[name] = self._facets().count(name, docs, facet_top)
         suggestions: tuple[str, ...] = ()
         if not base and built.words:  # the words found nothing (not: the filters hide what they found)
             suggestions = self.suggest(built.words)
@@ -404,13 +354,6 @@ def _walk(searcher, query: Q.Query) -> dict[int, float]:
                 scores[docnum + offset] = matcher.score()
             matcher.next()
     return scores
-
-
-def _matching_docs(searcher, query: Q.Query) -> set[int]:
-    """The records ``query`` matches (deleted ones left out), unscored."""
-    reader = searcher.reader()
-    docs = set(query.docs(searcher))
-    return {d for d in docs if not reader.is_deleted(d)} if reader.has_deletions() else docs
 
 
 def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs):

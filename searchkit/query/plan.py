@@ -22,14 +22,12 @@ from searchkit.textnorm import facet_key, fold
 from searchkit.whoosh_internals import FuzzyTerm, Or
 
 MAX_QUERY_CHARS = 2_000
-LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
 LOOSE_SHARE = 0.6  # share of the words a record needs when the query has 3 or more
 QUESTION_SHARE = 0.5  # the same for a question (ends with ?, starts with quel/qui/où...)
 COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
 COMMON_WEIGHT = 0.35  # ... and weighs this much
 ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
 MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split guesses
-PER_RECORD_COUNT = 3000  # up to this many hits (or a tenth of the index), facets are read per record
 PRIOR = 0.15  # a dataset with the richest description scores up to 15% more
 RERANK = 50  # candidates re-ordered by the proximity of the query's words
 COMMON_GROUP_WEIGHT = 0.5  # a common word or expression among meaningful ones weighs this much more
