@@ -52,6 +52,7 @@ class Engine:
     """
 
     def __init__(self, index_dir: Path):
+        whoosh_internals.install_query_patches()
         self.index_dir = Path(index_dir)
         self._ix = None
         self._searcher = None
@@ -96,12 +97,15 @@ class Engine:
             self._cache.facets = Facets(self._current(), self._scorer().deleted)
         return self._cache.facets
 
-    def _scores(self, query: Q.Query) -> dict[int, float]:
-        """The score of every record ``query`` matches, from posting blocks; Whoosh's
-        matchers only for a construct the block scorer does not reproduce."""
+    def _scores(self, query: Q.Query, memo: dict, only: list[int] | None = None) -> dict[int, float]:
+        """The score of every record ``query`` matches (of ``only`` these records),
+        from posting blocks; Whoosh's matchers only for a construct the block scorer
+        does not reproduce.  ``memo``: the postings read so far in this search."""
         try:
-            return self._scorer().scores(query)
+            return self._scorer().scores(query, memo, only)
         except Unsupported:
+            if only is not None:
+                return _scores_for(self._current(), query, sorted(only))
             return _walk(self._current(), query)
 
     def label(self, name: str, key: str) -> str:
@@ -199,7 +203,8 @@ class Engine:
         # every match scored at once, which also gives the total and the records to
         # count facets on; sorted by title or date, or explained, Whoosh ranks them
         walk = not kwargs and not explain
-        scores = None if isinstance(query, Q.Every) else self._scores(query)
+        memo: dict = {}  # postings read, shared by the query, its fallback and the re-ranking
+        scores = None if isinstance(query, Q.Every) else self._scores(query, memo)
         base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
         keys = {name: [v if name in ("kind", "id") else facet_key(v) for v in values] for name, values in filters.items()}
         all_filter = self._facets().matching(keys)
@@ -212,7 +217,7 @@ class Engine:
         if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
             fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
             if fallback.query is not None:
-                fallback_scores = self._scores(fallback.query)
+                fallback_scores = self._scores(fallback.query, memo)
                 extra = set(fallback_scores) - base
                 if extra:
                     notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
@@ -223,13 +228,13 @@ class Engine:
         if limit and matched:
             pattern = _matcher(built.stems, built.prefixes)
             for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
-                                        scores if walk else None):
+                                        scores if walk else None, memo):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
-                                        fallback_scores if walk else None):
+                                        fallback_scores if walk else None, memo):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
         base |= base_extra
         matched |= extra
@@ -254,7 +259,7 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores=None) -> list:
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo) -> list:
         """(hit, bonus) of the best ``limit`` records.
 
         Whoosh ranks by the words alone, so that its block-quality pruning stays on
@@ -269,7 +274,7 @@ class Engine:
             pool = [_Scored(d, scores[d], searcher) for d in best]
         else:
             pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
-        near = _scores_for(searcher, bonus, sorted(hit.docnum for hit in pool)) if bonus is not None else {}
+        near = self._scores(bonus, memo, [hit.docnum for hit in pool]) if bonus is not None else {}
         richness = self._richness()
 
         def extra(hit) -> float:

@@ -14,7 +14,7 @@ from itertools import chain
 
 from searchkit.index import SEP
 from searchkit.model import FacetValue
-from searchkit.whoosh_internals import posting_arrays
+from searchkit.whoosh_internals import postings
 
 LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
 
@@ -40,7 +40,7 @@ class Facets:
             ids: list[int] = []
             btext = key.encode("utf-8")
             for reader, offset in self.segments:
-                ids += (offset + d for d in posting_arrays(reader, name, btext)[0])
+                ids += (offset + d for d in postings(reader, name, btext)[0])
             found = self._docs[(name, key)] = frozenset(ids).difference(self.deleted)
         return found
 
@@ -69,7 +69,7 @@ class Facets:
                     if code is None:
                         code = code_of[btext] = len(keys)
                         keys.append(btext.decode("utf-8"))
-                    for d in posting_arrays(reader, name, btext)[0]:
+                    for d in postings(reader, name, btext)[0]:
                         per_record[offset + d] += (code,)
             built = self._codes[name] = (keys, per_record)
         return built

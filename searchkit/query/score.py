@@ -3,13 +3,14 @@
 Whoosh scores a query through a tree of matchers, a few Python calls per posting
 per field per word, and needs one more call per posting for the field length.
 This reads each term's postings a whole block at a time (``whoosh_internals.
-posting_arrays``), takes the field lengths from one byte array per segment and
+postings``), takes the field lengths from one byte array per segment and
 field, read once per index generation, and computes BM25F exactly as Whoosh does
 (same formula, same ``byte_to_length`` quantisation, same global statistics), so
 the scores are Whoosh's within float rounding.  Records are accumulated in dicts
 (record number -> score): union, intersection, "and maybe" and "and not" are dict
-and key-set operations.  Phrases are checked with Whoosh's own phrase matcher,
-moved (``skip_to``) onto the records that have all the phrase's words.
+and key-set operations.  A phrase reads positions only for the records that have
+all its words (and, for the re-ranking, only for the best candidates), and decides
+with Whoosh's own phrase logic (``whoosh_internals.phrase_found``).
 
 What Whoosh does and this reproduces: a compound query (``Or``, ``And``) of one
 sub-query is that sub-query, its own boost ignored; ``Or(minmatch=...)`` is a plain
@@ -26,7 +27,7 @@ from math import log
 
 from whoosh import query as Q
 
-from searchkit.whoosh_internals import BYTE_TO_LENGTH, fuzzy_words, length_bytes, posting_arrays
+from searchkit.whoosh_internals import BYTE_TO_LENGTH, decode_positions, fuzzy_words, length_bytes, phrase_found, postings
 
 
 FUZZY_ARRAY_LIMIT = 5000  # Whoosh's Or preloads an array up to this many records in a segment
@@ -68,10 +69,17 @@ class Scorer:
             self._lengths[key] = length_bytes(self.segments[k][0], field_name)
         return self._lengths[key]
 
-    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None) -> dict[int, float]:
+    def _postings(self, k: int, field_name: str, btext: bytes, memo: dict) -> tuple[list, list, list]:
+        key = ("postings", k, field_name, btext)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = postings(self.segments[k][0], field_name, btext)
+        return found
+
+    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None, memo: dict) -> dict[int, float]:
         """BM25F of one term in segment ``k`` (``idf`` None: an unscored field, the weight)."""
-        reader, offset, _ = self.segments[k]
-        ids, weights = posting_arrays(reader, field_name, btext)
+        offset = self.segments[k][1]
+        ids, weights, _ = self._postings(k, field_name, btext, memo)
         if not ids:
             return {}
         if offset:
@@ -100,50 +108,54 @@ class Scorer:
 
     def term(self, field_name: str, text, memo: dict | None = None) -> dict[int, float]:
         """Scores of one unboosted term in every segment (deleted records included)."""
-        key = (field_name, text)
-        if memo is not None and key in memo:
+        memo = {} if memo is None else memo
+        key = ("term", field_name, text)
+        if key in memo:
             return memo[key]
         out: dict[int, float] = {}
         btext = self._btext(field_name, text)
         if btext is not None and (field_name, btext) in self.reader:
             idf = self._idf(field_name, btext)
             for k in range(len(self.segments)):
-                out.update(self._segment_term(k, field_name, btext, idf))
-        if memo is not None:
-            memo[key] = out
+                out.update(self._segment_term(k, field_name, btext, idf, memo))
+        memo[key] = out
         return out
 
     # -- queries
-    def scores(self, query: Q.Query) -> dict[int, float]:
-        """Record number -> score of every record ``query`` matches, deleted ones left out."""
-        out = self._eval(query, {})
+    def scores(self, query: Q.Query, memo: dict | None = None, only=None) -> dict[int, float]:
+        """Record number -> score of every record ``query`` matches, deleted ones left
+        out; with ``only``, of those records only (phrases are checked only there).
+        ``memo`` (one per search) keeps the postings read for the next query."""
+        out = self._eval(query, {} if memo is None else memo, only)
+        if only is not None:
+            out = {d: out[d] for d in only if d in out}
         if self.deleted:
             out = {d: s for d, s in out.items() if d not in self.deleted}
         return out
 
-    def _eval(self, q: Q.Query, memo: dict) -> dict[int, float]:
+    def _eval(self, q: Q.Query, memo: dict, only) -> dict[int, float]:
         if isinstance(q, Q.FuzzyTerm):
             return self._fuzzy(q, memo)
         if type(q) is Q.Term:
             return _boosted(self.term(q.fieldname, q.text, memo), q.boost)
         if isinstance(q, Q.Phrase):
-            return self._phrase(q, memo)
+            return self._phrase(q, memo, only)
         if isinstance(q, (Q.Or, Q.And)):
             subs = q.subqueries
             if not subs:
                 return {}
             if len(subs) == 1:  # Whoosh: the sub-query's matcher, this query's boost ignored
-                return self._eval(subs[0], memo)
-            parts = [self._eval(s, memo) for s in subs]
+                return self._eval(subs[0], memo, only)
+            parts = [self._eval(s, memo, only) for s in subs]
             return _boosted(_union(parts) if isinstance(q, Q.Or) else _intersection(parts), q.boost)
         if isinstance(q, Q.AndMaybe):
-            a, b = self._eval(q.a, memo), self._eval(q.b, memo)
+            a, b = self._eval(q.a, memo, only), self._eval(q.b, memo, only)
             out = dict(a)
             for d in a.keys() & b.keys():
                 out[d] = a[d] + b[d]
             return out
         if isinstance(q, Q.AndNot):
-            a, b = self._eval(q.a, memo), self._eval(q.b, memo)
+            a, b = self._eval(q.a, memo, only), self._eval(q.b, memo, only)
             return {d: s for d, s in a.items() if d not in b} if b else a
         raise Unsupported(type(q).__name__)
 
@@ -157,46 +169,60 @@ class Scorer:
             words = fuzzy_words(q, reader)
             if len(words) > 2 and reader.doc_count_all() <= FUZZY_ARRAY_LIMIT:
                 for btext in words:
-                    out.update(dict.fromkeys((offset + d for d in posting_arrays(reader, q.fieldname, btext)[0]), 1.0))
+                    ids = self._postings(k, q.fieldname, btext, memo)[0]
+                    out.update(dict.fromkeys((offset + d for d in ids), 1.0))
                 continue
             parts = []
             for btext in words:
                 key = ("fuzzy", k, q.fieldname, btext)
                 if key not in memo:
-                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext))
+                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext), memo)
                 parts.append(memo[key])
             out.update(_boosted(_union(parts), q.boost) if len(parts) > 1 else (parts[0] if parts else {}))
         return out
 
-    def _phrase(self, q: Q.Phrase, memo: dict) -> dict[int, float]:
-        """The records with every word of the phrase, checked by Whoosh's phrase matcher."""
+    def _phrase(self, q: Q.Phrase, memo: dict, only) -> dict[int, float]:
+        """Whoosh's ``Phrase``: the records where the words occur in order within
+        ``slop``, scored as the sum of the words' scores in that field (summed as
+        Whoosh's binary tree of intersections does), times the phrase's boost."""
         field_name = q.fieldname
-        btexts = [self._btext(field_name, w) for w in q.words]
+        if field_name not in self.schema:
+            return {}
+        if not self.schema[field_name].format.supports("positions"):
+            raise Unsupported(f"phrase in {field_name}")  # Whoosh raises its own error
+        words = list(q.words)
+        btexts = [self._btext(field_name, w) for w in words]
         if not btexts or any(b is None for b in btexts):
             return {}
-        if self._context is None:
-            self._context = self.searcher.boolean_context().set(weighting=self.searcher.weighting)
+        scores = [self.term(field_name, w, memo) for w in words]
         out: dict[int, float] = {}
-        for k, (reader, offset, leaf) in enumerate(self.segments):
+        for k, (reader, offset, _) in enumerate(self.segments):
             if any((field_name, b) not in reader for b in btexts):
-                continue
-            candidates = None
-            for b in btexts:
-                ids = set(posting_arrays(reader, field_name, b)[0])
-                candidates = ids if candidates is None else candidates & ids
+                continue  # Whoosh: a word missing from the segment, no match there
+            end = offset + reader.doc_count_all()
+            candidates = [d for d in (only if only is not None else scores[0]) if offset <= d < end]
+            candidates = [d for d in candidates if all(d in s for s in scores)]
             if not candidates:
                 continue
-            matcher = q.matcher(leaf, self._context)
-            for d in sorted(candidates):
-                if not matcher.is_active():
-                    break
-                if matcher.id() < d:
-                    matcher.skip_to(d)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == d:
-                    out[offset + d] = matcher.score()
-        return out
+            values = []
+            for b in btexts:
+                ids, _, vals = self._postings(k, field_name, b, memo)
+                values.append(dict(zip(ids, vals)))
+            slop = q.slop
+            for d in candidates:
+                local = d - offset
+                positions = [decode_positions(reader, field_name, v[local]) for v in values]
+                if phrase_found(positions, slop):
+                    out[d] = _tree_sum([s[d] for s in scores])
+        return _boosted(out, q.boost)
+
+
+def _tree_sum(values: list[float]) -> float:
+    """``a + b`` summed as Whoosh's ``make_binary_tree`` nests its matchers."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
 
 
 def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
