@@ -53,6 +53,7 @@ class Settings:
     sources: tuple[Path, ...]
     lang: str
     workers: int = 1  # processes a large full rebuild may use (``searchkit index``)
+    thesaurus: Path | None = None  # a user thesaurus merged over the bundled one
 
 
 def language() -> str:
@@ -105,5 +106,6 @@ def settings(index: str | os.PathLike | None = None, sources=None) -> Settings:
         source_paths = tuple(Path(s) for s in os.environ["SEARCHKIT_SOURCES"].split(os.pathsep) if s)
     else:
         source_paths = (Path("notes"),)
+    user_thesaurus = os.environ.get("SEARCHKIT_THESAURUS", "").strip()
     return Settings(index=index_dir.absolute(), sources=tuple(p.absolute() for p in source_paths), lang=language(),
-                    workers=workers())
+                    workers=workers(), thesaurus=Path(user_thesaurus) if user_thesaurus else None)

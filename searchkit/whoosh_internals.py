@@ -196,6 +196,12 @@ class _Near:
         self.ms, self.slop, self.ordered, self.mindist = ms, slop, True, 1
 
 
+def deleted_records(segment_reader) -> frozenset:
+    """The deleted record numbers of one segment (``SegmentReader.deleted_docs_set``,
+    what ``SegmentReader.postings`` filters with; the reader has no public list)."""
+    return segment_reader.deleted_docs_set if segment_reader.has_deletions() else frozenset()
+
+
 def length_bytes(segment_reader, field_name: str) -> bytes | None:
     """One byte per record of the segment: its quantised length of ``field_name``
     (``byte_to_length`` gives the length BM25F uses), None for a field without lengths.

@@ -23,6 +23,7 @@ from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.analysis import FRENCH, terms
 from searchkit.query.facets import Facets
+from searchkit.query.records import Linked, RecordView
 from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
 from searchkit.query.score import Scorer, Unsupported
 from searchkit.query.snippets import SNIPPET_SCAN, _WS, _matcher, plain, snippet
@@ -117,29 +118,49 @@ class Engine:
         stems = terms(FRENCH, word)
         if not stems:
             return 0
-        scorer = self._scorer() if self._searcher is not None else Scorer(self.searcher())
+        self.searcher()
+        scorer = self._scorer()
         docs: set[int] = set()
         for field_name, _ in TEXT_FIELDS:
             docs.update(scorer.term(field_name, stems[0]))
         return len(docs - scorer.deleted)
 
     # -- records
+    def _record_numbers(self, field_name: str, value: str) -> list[int]:
+        """The records (deleted ones left out) whose keyword field has ``value``, in index order."""
+        return sorted(self._facets().docs(field_name, value))
+
+    def _stored(self, record_id: str) -> dict | None:
+        found = self._record_numbers("id", record_id)
+        return self._current().stored_fields(found[0]) if found else None
+
     def get(self, record_id: str) -> Record | None:
-        stored = self.searcher().document(id=record_id)
+        self.searcher()
+        stored = self._stored(record_id)
         return record_from_stored(stored) if stored else None
 
     def title_of(self, record_id: str) -> str | None:
         cache = self._cache.titles
         if record_id not in cache:
-            stored = self._current().document(id=record_id)
+            stored = self._stored(record_id)
             cache[record_id] = stored["title"] if stored else None
         return cache[record_id]
 
     def backlinks(self, record_id: str) -> list[tuple[str, str]]:
         """(id, title) of the records whose ``[[...]]`` links point at ``record_id``."""
-        s = self.searcher()
-        out = [(d["id"], d.get("title", d["id"])) for d in s.documents(links=record_id)]
+        self.searcher()
+        stored = [self._current().stored_fields(d) for d in self._record_numbers("links", record_id)]
+        out = [(d["id"], d.get("title", d["id"])) for d in stored]
         return sorted(out, key=lambda p: fold(p[1]).casefold())
+
+    def view(self, record_id: str) -> RecordView | None:
+        """The record with its links (titles, None for an unknown id) and backlinks."""
+        record = self.get(record_id)
+        if record is None:
+            return None
+        links = tuple(Linked(i, self.title_of(i)) for i in dict.fromkeys(record.links))
+        back = tuple(Linked(i, title) for i, title in self.backlinks(record_id) if i != record_id)
+        return RecordView(record, links, back)
 
     def suggest(self, words: list[str]) -> tuple[str, ...]:
         reader = self._current().reader()

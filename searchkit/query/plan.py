@@ -8,14 +8,15 @@ and meaningful words that decide what filters and what only ranks).
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from whoosh import query as Q
 
 from searchkit import thesaurus
 from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
+from searchkit.config import settings
 from searchkit.messages import t
 from searchkit.query.parse import Clause, is_plain_word, is_question, meaningful, parse
 from searchkit.textnorm import facet_key, fold
@@ -71,6 +72,7 @@ class QueryBuilder:
         self.reader = reader
         self.fuzzy = fuzzy
         self.use_thesaurus = use_thesaurus
+        self.thesaurus = settings().thesaurus  # the user's thesaurus file, or None
         self.stems: set[str] = set()
         self.prefixes: set[str] = set()
         self.fuzzy_notes: list[str] = []
@@ -313,7 +315,7 @@ class QueryBuilder:
             self.origin.update((term, "synonym") for term in set(self.origin) - known)
 
     def _synonym_query(self, text: str, q: Q.Query) -> Q.Query:
-        expansions = thesaurus.expand_word(text)
+        expansions = thesaurus.expand_word(text, self.thesaurus)
         extra = []
         for phrase in expansions:
             built = self.phrase(phrase) if " " in phrase else self.word(phrase)
@@ -325,11 +327,11 @@ class QueryBuilder:
 
 
 @lru_cache(maxsize=4)
-def _thesaurus_keys(_version: int = 0) -> dict[tuple[str, ...], tuple[str, ...]]:
+def _thesaurus_keys(user_file: Path | None) -> dict[tuple[str, ...], tuple[str, ...]]:
     """Thesaurus entries keyed by their analysed terms, so stop words and
     elisions do not matter: ``commission nationale de l'informatique`` ="""
     table: dict[tuple[str, ...], list[str]] = {}
-    for group in thesaurus.groups(os.environ.get("SEARCHKIT_THESAURUS")):
+    for group in thesaurus.groups(user_file):
         for item in group:
             key = tuple(terms(FRENCH, item))
             if key:
@@ -339,7 +341,7 @@ def _thesaurus_keys(_version: int = 0) -> dict[tuple[str, ...], tuple[str, ...]]
 
 def _thesaurus_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
     """The longest run of plain words from ``i`` that the thesaurus knows (2-10 words)."""
-    keys = _thesaurus_keys()
+    keys = _thesaurus_keys(builder.thesaurus)
     for j in range(min(len(clauses), i + 10), i + 1, -1):
         run = clauses[i:j]
         if not all(is_plain_word(c) for c in run):

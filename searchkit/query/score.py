@@ -27,7 +27,7 @@ from math import log
 
 from whoosh import query as Q
 
-from searchkit.whoosh_internals import BYTE_TO_LENGTH, decode_positions, fuzzy_words, length_bytes, phrase_found, postings
+from searchkit.whoosh_internals import BYTE_TO_LENGTH, decode_positions, deleted_records, fuzzy_words, length_bytes, phrase_found, postings
 
 
 FUZZY_ARRAY_LIMIT = 5000  # Whoosh's Or preloads an array up to this many records in a segment
@@ -48,7 +48,7 @@ class Scorer:
         self.doc_count = self.reader.doc_count_all()
         self.B, self.K1 = searcher.weighting.B, searcher.weighting.K1
         self.segments = [(leaf.reader(), offset, leaf) for leaf, offset in searcher.leaf_searchers()]
-        self.deleted = {offset + d for r, offset, _ in self.segments if r.has_deletions() for d in r.deleted_docs()}
+        self.deleted = {offset + d for r, offset, _ in self.segments for d in deleted_records(r)}
         self._lengths: dict[tuple[int, str], bytes | None] = {}
         self._norms: dict[str, list[float]] = {}
         self._context = None

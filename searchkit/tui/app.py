@@ -28,7 +28,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
-from searchkit.tui.backend import Backend, RecordView, changed
+from searchkit.query.records import RecordView
+from searchkit.tui.backend import Backend, changed
 from searchkit.tui.events import Failure, IndexDone, IndexProgress, SearchDone, SourcesChanged, ViewLoaded
 from searchkit.tui.facets import FacetPanel
 from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE, editor_command

@@ -13,31 +13,14 @@ app calls from its thread workers.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from searchkit.index import update_index
-from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Record, Results
+from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Results
 from searchkit.query import Engine
+from searchkit.query.records import RecordView
 
 HIT_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class Linked:
-    """One entry of the preview's link lists: ``title`` is None when the id is unknown."""
-
-    id: str
-    title: str | None
-
-
-@dataclass(frozen=True)
-class RecordView:
-    """What the preview shows: the record, its outgoing links and its backlinks."""
-
-    record: Record
-    links: tuple[Linked, ...]
-    backlinks: tuple[Linked, ...]
 
 
 class Backend:
@@ -66,12 +49,7 @@ class Backend:
 
     def view(self, record_id: str) -> RecordView | None:
         with self._read:
-            record = self.engine.get(record_id)
-            if record is None:
-                return None
-            links = tuple(Linked(i, self.engine.title_of(i)) for i in dict.fromkeys(record.links))
-            back = tuple(Linked(i, title) for i, title in self.engine.backlinks(record_id) if i != record_id)
-        return RecordView(record, links, back)
+            return self.engine.view(record_id)
 
     # -- writing
     def update(self, progress=None) -> IndexReport:

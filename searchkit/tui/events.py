@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from searchkit.model import IndexReport, Results
-from searchkit.tui.backend import RecordView
+from searchkit.query.records import RecordView
 
 
 class SearchDone(Message):

@@ -19,7 +19,7 @@ from textual.widgets import Label, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from searchkit.messages import t
-from searchkit.tui.backend import Linked, RecordView
+from searchkit.query.records import Linked, RecordView
 from searchkit.tui.facets import FirstOnFocus
 from searchkit.tui.render import display_path, kind_badge, link_target, wiki_to_markdown
 
