@@ -174,7 +174,11 @@ def phrase_found(positions: list[list[int]], slop: int) -> bool:
     occur in order within ``slop`` of each other, decided by Whoosh's own phrase
     logic (``SpanNear2.SpanNear2Matcher._get_spans`` with ``ordered=True``,
     ``mindist=1``, as ``Phrase`` uses it), fed with the positions instead of
-    matchers."""
+    matchers.  ``slop=1`` (a quoted phrase) is decided directly: the words at
+    consecutive positions, what that logic comes to (``test_query_side_phrase_logic``)."""
+    if slop == 1:  # what that logic comes to for a plain phrase: the words at consecutive positions
+        following = [set(ps) for ps in positions[1:]]
+        return any(all(p + i in ps for i, ps in enumerate(following, 1)) for p in positions[0])
     near = _Near([_Positions([Span(p) for p in ps]) for ps in positions], slop)
     return bool(SpanNear2.SpanNear2Matcher._get_spans(near))
 

@@ -101,9 +101,16 @@ def test_query_side_words_within_a_distance_are_whooshs(searcher):
 
 
 def test_query_side_phrase_logic():
+    import random
+
     assert wi.phrase_found([[3, 10], [4]], slop=1)
     assert not wi.phrase_found([[4], [3]], slop=1)  # in order only
     assert wi.phrase_found([[1], [3]], slop=2) and not wi.phrase_found([[1], [4]], slop=2)
+    rng = random.Random(7)
+    for _ in range(3000):  # the direct decision for slop=1 is Whoosh's span logic
+        positions = [sorted(rng.sample(range(12), rng.randint(1, 4))) for _ in range(rng.randint(2, 3))]
+        near = wi._Near([wi._Positions([wi.Span(p) for p in ps]) for ps in positions], 1)
+        assert wi.phrase_found(positions, 1) == bool(SpanNear2.SpanNear2Matcher._get_spans(near)), positions
 
 
 def test_query_side_patches_are_explicit_and_idempotent():
