@@ -14,7 +14,7 @@ import pytest
 
 from searchkit.index import update_index
 from searchkit.query import Engine, build
-from searchkit.query.engine import _walk
+from searchkit.query.matchers import walk
 from searchkit.query.score import Scorer
 from searchkit.textnorm import facet_key
 
@@ -62,7 +62,7 @@ def test_block_scores_are_whooshs_bm25f(updated_index, any_word):
         query = build(searcher.reader(), text, any_word=any_word).query
         if query is None:
             continue
-        expected = _walk(searcher, query)  # Whoosh's matchers and its BM25F
+        expected = walk(searcher, query)  # Whoosh's matchers and its BM25F
         got = scorer.scores(query)
         assert set(got) == set(expected), text
         assert not set(got) & scorer.deleted

@@ -23,6 +23,7 @@ from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.analysis import FRENCH, terms
 from searchkit.query.facets import Facets
+from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
 from searchkit.query.records import Linked, RecordView
 from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
 from searchkit.query.score import Scorer, Unsupported
@@ -106,8 +107,8 @@ class Engine:
             return self._scorer().scores(query, memo, only)
         except Unsupported:
             if only is not None:
-                return _scores_for(self._current(), query, sorted(only))
-            return _walk(self._current(), query)
+                return scores_for(self._current(), query, sorted(only))
+            return walk(self._current(), query)
 
     def label(self, name: str, key: str) -> str:
         """The most common spelling of facet value ``key`` (cached until the index changes)."""
@@ -289,12 +290,12 @@ class Engine:
         query's words, and for datasets a prior for richer descriptions (at most
         ``PRIOR`` more), so the national reference beats its many local copies."""
         if kwargs:  # sorted by title or date
-            return [(hit, 0.0) for hit in _collect(searcher, query, limit, docs, explain, **kwargs)]
+            return [(hit, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
         if scores is not None:
             best = heapq.nlargest(max(limit, RERANK), docs, key=lambda d: (scores[d], -d))  # ties: Whoosh's order
-            pool = [_Scored(d, scores[d], searcher) for d in best]
+            pool = [Scored(d, scores[d], searcher) for d in best]
         else:
-            pool = _collect(searcher, query, max(limit, RERANK), docs, explain)
+            pool = collect(searcher, query, max(limit, RERANK), docs, explain)
         near = self._scores(bonus, memo, [hit.docnum for hit in pool]) if bonus is not None else {}
         richness = self._richness()
 
@@ -316,7 +317,7 @@ class Engine:
         """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""
         parts = []
         for term in exact or ():
-            score = _term_score(self._current(), term.fieldname, term.text, hit.docnum) * term.boost
+            score = term_score(self._current(), term.fieldname, term.text, hit.docnum) * term.boost
             if score:
                 parts.append((score, f"{term.fieldname}:{term.text} (exact) {score:.2f}"))
         if not hit.results.has_matched_terms():
@@ -324,7 +325,7 @@ class Engine:
         for field_name, term in hit.matched_terms():
             text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
             how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
-            score = _term_score(self._current(), field_name, term, hit.docnum)
+            score = term_score(self._current(), field_name, term, hit.docnum)
             parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
@@ -352,79 +353,6 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
-
-
-class _Scored:
-    """What the ranking and ``Engine._hit`` use of a Whoosh hit."""
-
-    __slots__ = ("docnum", "score", "_searcher")
-
-    def __init__(self, docnum: int, score: float, searcher):
-        self.docnum, self.score, self._searcher = docnum, score, searcher
-
-    def fields(self) -> dict:
-        return self._searcher.stored_fields(self.docnum)
-
-
-def _walk(searcher, query: Q.Query) -> dict[int, float]:
-    """The score of every record ``query`` matches (deleted ones left out)."""
-    scores: dict[int, float] = {}
-    context = searcher.boolean_context().set(weighting=searcher.weighting)
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        deleted = reader.is_deleted if reader.has_deletions() else None
-        matcher = query.matcher(leaf, context)
-        while matcher.is_active():
-            docnum = matcher.id()
-            if deleted is None or not deleted(docnum):
-                scores[docnum + offset] = matcher.score()
-            matcher.next()
-    return scores
-
-
-def _collect(searcher, query: Q.Query, limit: int, docs, explain: bool, **kwargs):
-    """``searcher.search`` without its periodic matcher rebuilds.
-
-    Whoosh's top-N collector rebuilds ("replaces") the whole matcher tree every
-    ten matches to prune it; on searchkit's wide trees (several fields, synonyms,
-    completions) that rebuilding was most of the time of a search, for the same
-    top hits."""
-    collector = searcher.collector(limit=limit, filter=docs, terms=explain, **kwargs)
-    inner = whoosh_internals.unwrap_collector(collector)
-    if hasattr(inner, "replace"):
-        inner.replace = 0
-    searcher.search_with_collector(query, collector)
-    # iterated, never list(): list() asks the length, and Whoosh's length walks every match again
-    return [hit for hit in collector.results()]
-
-
-def _scores_for(searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
-    """Scores of ``query`` for these records only: its matcher is moved from one
-    to the next (``skip_to``), it never walks the whole index."""
-    scores: dict[int, float] = {}
-    matcher = query.matcher(searcher, searcher.boolean_context().set(weighting=searcher.weighting))
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            scores[docnum] = matcher.score()
-    return scores
-
-
-def _term_score(searcher, field_name: str, term, docnum: int) -> float:
-    """BM25F part of one term in one record (before the query's boosts)."""
-    try:
-        matcher = searcher.postings(field_name, term)
-        matcher.skip_to(docnum)
-        if not matcher.is_active() or matcher.id() != docnum:
-            return 0.0
-        return searcher.weighting.scorer(searcher, field_name, term).score(matcher)
-    except Exception:  # a field without positions or frequencies
-        return 0.0
 
 
 def search(index_dir: Path, text: str, **options) -> Results:

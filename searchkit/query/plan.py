@@ -439,28 +439,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             words.append(clause.text)
             phrase_words.append(clause.text)
         i += 1
-    # proximity bonus: the words as a phrase (loose) in title or body, and all of them in
-    # the title; applied to the best candidates only (Engine._top), never to every match
-    bonus = None
-    if len(phrase_words) >= 2:
-        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
-        if len(stems) >= 2:
-            bonus = [Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
-                     Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
-                     Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]
-    if phrase_words:
-        # a title made of the query's words: "Guide Etalab" before a note that cites Etalab in every field
-        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
-        if stems:
-            bonus = (bonus or []) + [Q.And([Q.Term("title", s) for s in stems], boost=TITLE_COVER_BOOST)]
-    bonus = Or((bonus or []) + builder.exact_terms) if bonus or builder.exact_terms else None
-    notes = []
-    if ignored:
-        notes.append(t("query.ignored", parts=", ".join(ignored)))
-    if builder.synonym_notes:
-        notes.append(t("query.synonyms", pairs="; ".join(dict.fromkeys(builder.synonym_notes))))
-    if builder.fuzzy_notes:
-        notes.append(t("query.fuzzy", pairs="; ".join(builder.fuzzy_notes)))
+    bonus = _bonus(phrase_words, builder.exact_terms)
+    notes = _notes(ignored, builder)
     if any_word:
         core = Or(should) if should else None
         positive = Q.And(must + [core]) if must and core is not None else (core or (Q.And(must) if must else None))
@@ -474,6 +454,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         if len(scored) >= 3:
             # long queries: some words may be missing; records with every word still rank first
             required = [q for q in must if q not in scored]
+            # (Whoosh 2.7 never implemented ``minmatch``: this is a plain union, and
+            # the rankings rely on it; the block scorer reproduces that)
             loose = Or(scored, minmatch=max(2, math.ceil(len(scored) * share)))
             positive = Q.And(required + [loose]) if required else loose
         else:
@@ -486,3 +468,33 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.AndNot(positive, Or(must_not))
     return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin, bonus, builder.exact_terms)
 
+
+def _bonus(phrase_words: list[str], exact_terms: list) -> Q.Query | None:
+    """The re-ranking query, applied to the best candidates only (``Engine._top``),
+    never to every match: the words as a loose phrase in title, body or summary, all
+    of them in the title, and their exact forms."""
+    bonus = None
+    if len(phrase_words) >= 2:
+        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
+        if len(stems) >= 2:
+            bonus = [Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
+                     Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
+                     Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]
+    if phrase_words:
+        # a title made of the query's words: "Guide Etalab" before a note that cites Etalab in every field
+        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
+        if stems:
+            bonus = (bonus or []) + [Q.And([Q.Term("title", s) for s in stems], boost=TITLE_COVER_BOOST)]
+    return Or((bonus or []) + exact_terms) if bonus or exact_terms else None
+
+
+def _notes(ignored: list[str], builder: QueryBuilder) -> list[str]:
+    """What the notice says about how the query was read."""
+    notes = []
+    if ignored:
+        notes.append(t("query.ignored", parts=", ".join(ignored)))
+    if builder.synonym_notes:
+        notes.append(t("query.synonyms", pairs="; ".join(dict.fromkeys(builder.synonym_notes))))
+    if builder.fuzzy_notes:
+        notes.append(t("query.fuzzy", pairs="; ".join(builder.fuzzy_notes)))
+    return notes
