@@ -17,23 +17,22 @@ from pathlib import Path
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
+from searchkit import whoosh_internals
+from searchkit.analysis import FRENCH, terms
 from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
-from searchkit.analysis import FRENCH, terms
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
-from searchkit.query.records import Linked, RecordView
 from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
+from searchkit.query.records import Linked, RecordView
 from searchkit.query.score import Scorer, Unsupported
-from searchkit.query.snippets import SNIPPET_SCAN, _WS, _matcher, plain, snippet
+from searchkit.query.snippets import SNIPPET_SCAN, SPACES, plain, snippet, word_pattern
 from searchkit.textnorm import facet_key, fold
-from searchkit import whoosh_internals
 
 # what Whoosh raises when it reads damaged data in the middle of a search
 READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
-
 
 
 @dataclass
@@ -248,12 +247,12 @@ class Engine:
             extra = extra & all_filter
         hits: list[Hit] = []
         if limit and matched:
-            pattern = _matcher(built.stems, built.prefixes)
+            pattern = word_pattern(built.stems, built.prefixes)
             for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
                                         scores if walk else None, memo):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
         if limit and extra and len(hits) < limit and fallback is not None:
-            pattern = _matcher(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
+            pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
                                         fallback_scores if walk else None, memo):
@@ -284,8 +283,8 @@ class Engine:
     def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo) -> list:
         """(hit, bonus) of the best ``limit`` records.
 
-        Whoosh ranks by the words alone, so that its block-quality pruning stays on
-        (a weighting with ``final()`` would turn it off for every query); the first
+        Records are ranked by the words alone (the scores of every match, from the
+        block scorer; Whoosh's collector when sorted or explained); the first
         ``RERANK`` are then re-ordered with two mild extras: the proximity of the
         query's words, and for datasets a prior for richer descriptions (at most
         ``PRIOR`` more), so the national reference beats its many local copies."""
@@ -336,7 +335,7 @@ class Engine:
         text = d.get("body") or ""
         summary = d.get("summary") or ""
         text = text[:SNIPPET_SCAN]
-        source = plain(text, self.title_of) if stored.get("kind") == "note" else _WS.sub(" ", text)
+        source = plain(text, self.title_of) if stored.get("kind") == "note" else SPACES.sub(" ", text)
         snip, marks = snippet(source, pattern)
         if not marks and summary:
             s2, m2 = snippet(summary, pattern)

@@ -9,7 +9,7 @@ from searchkit.textnorm import fold_same_length
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*_`>]{1,3}|^\s*[-+]\s", re.MULTILINE)
-_WS = re.compile(r"\s+")
+SPACES = re.compile(r"\s+")
 SNIPPET_CHARS = 220
 SNIPPET_SCAN = 50_000  # characters of a body searched for the best window
 
@@ -24,10 +24,10 @@ def plain(text: str, titles=None) -> str:
     text = WIKILINK.sub(wiki, text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_NOISE.sub(" ", text)
-    return _WS.sub(" ", text).strip()
+    return SPACES.sub(" ", text).strip()
 
 
-def _matcher(stems: set[str], prefixes: set[str]) -> re.Pattern | None:
+def word_pattern(stems: set[str], prefixes: set[str]) -> re.Pattern | None:
     keys = sorted({s for s in stems | prefixes if s and not s.isdigit() or len(s) > 1}, key=len, reverse=True)
     if not keys:
         return None
