@@ -76,6 +76,8 @@ class Facets:
 
     def count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
         """The values of facet ``name`` among ``docs``, most frequent first (``top`` of them, 0: all)."""
+        if not docs:
+            return ()
         keys, per_record = self._codes_of(name)
         counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
         ranked = sorted(((keys[code], n) for code, n in counts.items()), key=lambda kv: (-kv[1], kv[0]))
