@@ -222,6 +222,7 @@ class CorpusInfo:
     bytes: int = 0
     seconds: float = 0.0
     word_counts: Counter = field(default_factory=Counter)
+    doc_counts: Counter = field(default_factory=Counter)  # word -> notes containing it
     tags: list[str] = field(default_factory=list)  # most frequent first
     types: list[str] = field(default_factory=list)
 
@@ -323,6 +324,7 @@ def generate(n: int, folder: Path, model: Model | None = None, seed: int = 20240
 
     notes: list[NoteMeta] = []
     counts: Counter = Counter()
+    doc_counts: Counter = Counter()
     tokens = 0
     total_bytes = 0
     used_names: set[str] = set()
@@ -415,13 +417,14 @@ def generate(n: int, folder: Path, model: Model | None = None, seed: int = 20240
         path.write_bytes(data)
         total_bytes += len(data)
         counts.update(words_all)
+        doc_counts.update(set(words_all))
         tokens += len(words_all)
         notes.append(NoteMeta(note_id or f"{name}.md", title, path, types, tags,
                               words_all if i % step == 0 else None))
 
     info = CorpusInfo(n=n, folder=folder, seed=seed, source=model.source, notes=notes, tokens=tokens,
                       distinct_words=len(counts), zipf_slope=_zipf_slope(counts), bytes=total_bytes,
-                      word_counts=counts, tags=model.tags, types=model.types)
+                      word_counts=counts, doc_counts=doc_counts, tags=model.tags, types=model.types)
     info.seconds = time.perf_counter() - started
     return info
 
@@ -448,7 +451,7 @@ def edit_note(path: Path, k: int) -> None:
 
 @dataclass
 class BenchQuery:
-    kind: str  # word, words, phrase, prefix, typo, filter
+    kind: str  # word, words, topical, phrase, prefix, typo, filter
     text: str  # what a person types into searchkit
     words: list[str]  # the words, for the FTS5 MATCH expression
     filters: dict[str, list[str]] = field(default_factory=dict)
@@ -479,13 +482,15 @@ def _typo(word: str, rng: random.Random) -> str:
 
 
 def make_queries(word_counts: Counter, samples: list[tuple[list[str], list[str], list[str]]], tags: list[str],
-                 types: list[str], n: int = 300, seed: int = 7) -> list[BenchQuery]:
+                 types: list[str], n: int = 300, seed: int = 7, topical: list[str] | None = None) -> list[BenchQuery]:
     """``n`` varied queries: single words of every frequency, two-three words from one
     document, phrases cut from documents, prefixes, typos, and words with tag/type filters.
 
     ``word_counts`` is the corpus' word frequency, ``samples`` (words, tags, types) of a
     few documents, so that multi-word queries, phrases and half of the filtered queries
-    match something; the other filtered queries take a frequent word and a frequent tag."""
+    match something; the other filtered queries take a frequent word and a frequent tag.
+    ``topical`` are topic words (in 10-30 % of the notes): one to three of them make
+    a "topical" query, as a librarian types "santé" or "environnement numérique"."""
     rng = random.Random(seed)
     ranked = [w for w, _ in word_counts.most_common() if _content(w)]
     if not ranked:
@@ -493,7 +498,10 @@ def make_queries(word_counts: Counter, samples: list[tuple[list[str], list[str],
     head, mid, rare = ranked[:300], ranked[300:3000] or ranked, ranked[3000:] or ranked
     full = [s for s in samples if s[0] and sum(1 for w in s[0] if _content(w)) >= 4] or [(ranked[:50], [], [])]
     samples = [s[0] for s in full]
-    shares = {"word": 0.25, "words": 0.2, "phrase": 0.15, "prefix": 0.12, "typo": 0.12, "filter": 0.16}
+    shares = {"word": 0.2, "words": 0.15, "topical": 0.15, "phrase": 0.12, "prefix": 0.1, "typo": 0.12, "filter": 0.16}
+    topical = [w for w in topical or () if _content(w)]
+    if not topical:
+        del shares["topical"]
     out: list[BenchQuery] = []
     for kind, share in shares.items():
         for j in range(max(1, round(n * share))):
@@ -504,6 +512,9 @@ def make_queries(word_counts: Counter, samples: list[tuple[list[str], list[str],
                 doc = rng.choice(samples)
                 ws = list(dict.fromkeys(w for w in doc if _content(w)))
                 pick = rng.sample(ws, min(len(ws), rng.choice((2, 2, 3))))
+                out.append(BenchQuery(kind, " ".join(pick), pick))
+            elif kind == "topical":
+                pick = rng.sample(topical, min(len(topical), rng.choice((1, 2, 2, 3))))
                 out.append(BenchQuery(kind, " ".join(pick), pick))
             elif kind == "phrase":
                 doc = rng.choice(samples)
@@ -548,8 +559,9 @@ def queries_for(info: CorpusInfo, n: int = 300, seed: int = 7) -> list[BenchQuer
     samples = [(m.words, m.tags, m.types) for m in info.notes if m.words]
     tag_counts = Counter(t for m in info.notes for t in m.tags)
     type_counts = Counter(t for m in info.notes for t in m.types)
+    topical = [w for w, c in info.doc_counts.most_common() if 0.10 * info.n <= c <= 0.30 * info.n]
     return make_queries(info.word_counts, samples, [t for t, _ in tag_counts.most_common()],
-                        [t for t, _ in type_counts.most_common()], n, seed)
+                        [t for t, _ in type_counts.most_common()], n, seed, topical)
 
 
 if __name__ == "__main__":  # python benchmarks/corpus.py 1000 /tmp/notes

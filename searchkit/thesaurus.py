@@ -1,7 +1,8 @@
 """Synonyms applied at query time: acronyms and their expansions, spelling variants.
 
 The bundled ``thesaurus.yaml`` holds the French open-data vocabulary; a user file
-named by ``SEARCHKIT_THESAURUS`` (or the configuration file's ``thesaurus``) is merged over it.  Each entry is a group of
+(``config.Settings.thesaurus``: ``SEARCHKIT_THESAURUS`` or the configuration file's
+``thesaurus``) is merged over it.  Each entry is a group of
 equivalent expressions::
 
     - [CNIL, commission nationale de l'informatique et des libertés]
@@ -10,13 +11,11 @@ equivalent expressions::
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from searchkit.config import thesaurus_file
 from searchkit.textnorm import fold
 
 BUNDLED = Path(__file__).with_name("thesaurus.yaml")
@@ -26,16 +25,8 @@ def _norm(text: str) -> str:
     return " ".join(fold(text).casefold().replace("'", " ").replace("’", " ").replace("-", " ").split())
 
 
-def groups(user_file: str | None = None) -> tuple[tuple[str, ...], ...]:
-    """The bundled groups, then those of ``user_file`` (default: ``config.thesaurus_file()``)."""
-    if not user_file:
-        configured = thesaurus_file()
-        user_file = str(configured) if configured else None
-    return _groups(user_file)
-
-
 @lru_cache(maxsize=4)
-def _groups(user_file: str | None) -> tuple[tuple[str, ...], ...]:
+def groups(user_file: Path | None = None) -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
     for path in (BUNDLED, Path(user_file) if user_file else None):
         if path is None or not path.is_file():
@@ -52,26 +43,16 @@ def _groups(user_file: str | None) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict[str, tuple[str, ...]]:
+@lru_cache(maxsize=4)
+def _index(user_file: Path | None) -> dict[str, tuple[str, ...]]:
     table: dict[str, list[str]] = {}
-    for group in groups(os.environ.get("SEARCHKIT_THESAURUS")):
+    for group in groups(user_file):
         for item in group:
             others = [g for g in group if _norm(g) != _norm(item)]
             table.setdefault(_norm(item), []).extend(others)
     return {k: tuple(dict.fromkeys(v)) for k, v in table.items()}
 
 
-def expand_word(word: str) -> tuple[str, ...]:
+def expand_word(word: str, user_file: Path | None = None) -> tuple[str, ...]:
     """Equivalents of one word (``CNIL`` -> its expansion)."""
-    return _index().get(_norm(word), ())
-
-
-def expand_phrase(text: str) -> list[tuple[str, tuple[str, ...]]]:
-    """Multi-word entries found inside ``text``, with their equivalents."""
-    norm = f" {_norm(text)} "
-    found = []
-    for key, values in _index().items():
-        if " " in key and f" {key} " in norm:
-            found.append((key, values))
-    return found
+    return _index(user_file).get(_norm(word), ())

@@ -25,7 +25,7 @@ from searchkit.cli import main, render_check, render_text
 from searchkit.display import PLACEHOLDER, escaped, problem_line, safe, safe_hit, safe_record, safe_results
 from searchkit.model import FacetValue, Hit, Problem, Record, Results
 from searchkit.sources.scan import scan
-from searchkit.tui.backend import Linked, RecordView
+from searchkit.query.records import Linked, RecordView
 from searchkit.tui.preview import meta_content
 from searchkit.tui.results import empty_text, hit_prompt, status_text
 from searchkit.urls import openable

@@ -34,8 +34,9 @@ from searchkit.display import escaped, problem_line, safe
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
+from searchkit.query.records import RecordView
 from searchkit.saved import SavedSearch
-from searchkit.tui.backend import Backend, RecordView, changed
+from searchkit.tui.backend import Backend, changed
 from searchkit.tui.events import (Failure, IndexDone, IndexProgress, RelatedFound, SavedCounted, SearchDone,
                                   SourcesChanged, ViewLoaded)
 from searchkit.tui.facets import FacetPanel

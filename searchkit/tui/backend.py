@@ -13,7 +13,7 @@ app calls from its thread workers.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from searchkit import history, saved
@@ -21,26 +21,10 @@ from searchkit.display import safe, safe_record, safe_results
 from searchkit.index import update_index
 from searchkit.model import DATASET_FACETS, NOTE_FACETS, IndexReport, Record, Results
 from searchkit.query import Engine
+from searchkit.query.records import RecordView
 from searchkit.related import Related, related
 
 HIT_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class Linked:
-    """One entry of the preview's link lists: ``title`` is None when the id is unknown."""
-
-    id: str
-    title: str | None
-
-
-@dataclass(frozen=True)
-class RecordView:
-    """What the preview shows: the record, its outgoing links and its backlinks."""
-
-    record: Record
-    links: tuple[Linked, ...]
-    backlinks: tuple[Linked, ...]
 
 
 class Backend:
@@ -71,12 +55,8 @@ class Backend:
 
     def view(self, record_id: str) -> RecordView | None:
         with self._read:
-            record = self.engine.get(record_id)
-            if record is None:
-                return None
-            links = tuple(Linked(i, _safe_title(self.engine.title_of(i))) for i in dict.fromkeys(record.links))
-            back = tuple(Linked(i, _safe_title(title)) for i, title in self.engine.backlinks(record_id) if i != record_id)
-        return RecordView(safe_record(record), links, back)
+            view = self.engine.view(record_id)
+        return safe_view(view) if view is not None else None
 
     def record(self, record_id: str) -> Record | None:
         with self._read:
@@ -125,8 +105,12 @@ class Backend:
             self.engine.close()
 
 
-def _safe_title(title: str | None) -> str | None:
-    return safe(title) if title is not None else None
+def safe_view(view: RecordView) -> RecordView:
+    """The preview's record and the titles of its links, safe for the screen (ids kept: they are followed)."""
+    def titles(items):
+        return tuple(replace(it, title=safe(it.title) if it.title is not None else None) for it in items)
+
+    return RecordView(safe_record(view.record), titles(view.links), titles(view.backlinks))
 
 
 def changed(report: IndexReport) -> int:

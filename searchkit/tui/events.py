@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.message import Message
 
 from searchkit.model import IndexReport, Results
+from searchkit.query.records import RecordView
 from searchkit.related import Related
 from searchkit.saved import SavedSearch
-from searchkit.tui.backend import RecordView
 
 
 class SearchDone(Message):

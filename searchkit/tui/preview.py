@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from searchkit.display import escaped, safe
 from searchkit.messages import t
-from searchkit.tui.backend import Linked, RecordView
+from searchkit.query.records import Linked, RecordView
 from searchkit.tui.facets import FirstOnFocus
 from searchkit.tui.render import display_path, kind_badge, link_target, wiki_to_markdown
 

@@ -1,0 +1,364 @@
+"""The public ``Engine``: one open index, searches, facets, records.
+
+A search: plan the query (``plan``), score it (``score``), count the facets
+(``facets``), cut the snippets of the hits shown (``snippets``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from searchkit import whoosh_internals
+from searchkit.analysis import FRENCH, terms
+from searchkit.errors import QueryError
+from searchkit.index import as_damaged, open_index, record_from_stored
+from searchkit.messages import t
+from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
+from searchkit.query.facets import Facets
+from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
+from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
+from searchkit.query.records import Linked, RecordView
+from searchkit.query.score import Scorer, Unsupported
+from searchkit.query.snippets import SNIPPET_SCAN, SPACES, plain, snippet, word_pattern
+from searchkit.textnorm import facet_key, fold
+
+# what Whoosh raises when it reads damaged data in the middle of a search
+READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+
+
+@dataclass
+class _Cache:
+    """What is read once per index generation."""
+
+    generation: object = None
+    scorer: Scorer | None = None
+    facets: Facets | None = None
+    richness: object = None
+    titles: dict[str, str | None] = field(default_factory=dict)
+
+
+class Engine:
+    """One open index, its searcher kept and refreshed only when the index changed.
+
+    Thread-safe enough for one UI: searches are read-only; ``refresh`` swaps the searcher.
+    """
+
+    def __init__(self, index_dir: Path):
+        whoosh_internals.install_query_patches()
+        self.index_dir = Path(index_dir)
+        self._ix = None
+        self._searcher = None
+        self._cache = _Cache()
+        self.weighting = BM25F()
+
+    # -- lifecycle
+    def searcher(self):
+        if self._ix is None:
+            self._ix = open_index(self.index_dir)
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=self.weighting)
+        elif not self._searcher.up_to_date():
+            try:
+                self._searcher = self._searcher.refresh()
+            except Exception:
+                self._ix = open_index(self.index_dir)
+                self._searcher = self._ix.searcher(weighting=self.weighting)
+        generation = self._searcher.reader().generation() if hasattr(self._searcher.reader(), "generation") else id(self._searcher)
+        if generation != self._cache.generation or self._cache.generation is None:
+            self._cache = _Cache(generation=generation)
+        return self._searcher
+
+    def _current(self):
+        """The searcher of the search under way: never refreshed in the middle of
+        one, so that hits, counts and titles all come from one index generation."""
+        return self._searcher if self._searcher is not None else self.searcher()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._ix = None
+
+    def _scorer(self) -> Scorer:
+        if self._cache.scorer is None:
+            self._cache.scorer = Scorer(self._current())
+        return self._cache.scorer
+
+    def _facets(self) -> Facets:
+        if self._cache.facets is None:
+            self._cache.facets = Facets(self._current(), self._scorer().deleted)
+        return self._cache.facets
+
+    def _scores(self, query: Q.Query, memo: dict, only: list[int] | None = None) -> dict[int, float]:
+        """The score of every record ``query`` matches (of ``only`` these records),
+        from posting blocks; Whoosh's matchers only for a construct the block scorer
+        does not reproduce.  ``memo``: the postings read so far in this search."""
+        try:
+            return self._scorer().scores(query, memo, only)
+        except Unsupported:
+            if only is not None:
+                return scores_for(self._current(), query, sorted(only))
+            return walk(self._current(), query)
+
+    def label(self, name: str, key: str) -> str:
+        """The most common spelling of facet value ``key`` (cached until the index changes)."""
+        return self._facets().label(name, key)
+
+    def doc_frequency(self, word: str) -> int:
+        """How many records contain ``word`` (analysed as the index does) in any text field."""
+        stems = terms(FRENCH, word)
+        if not stems:
+            return 0
+        self.searcher()
+        scorer = self._scorer()
+        docs: set[int] = set()
+        for field_name, _ in TEXT_FIELDS:
+            docs.update(scorer.term(field_name, stems[0]))
+        return len(docs - scorer.deleted)
+
+    # -- records
+    def _record_numbers(self, field_name: str, value: str) -> list[int]:
+        """The records (deleted ones left out) whose keyword field has ``value``, in index order."""
+        return sorted(self._facets().docs(field_name, value))
+
+    def _stored(self, record_id: str) -> dict | None:
+        found = self._record_numbers("id", record_id)
+        return self._current().stored_fields(found[0]) if found else None
+
+    def get(self, record_id: str) -> Record | None:
+        self.searcher()
+        stored = self._stored(record_id)
+        return record_from_stored(stored) if stored else None
+
+    def title_of(self, record_id: str) -> str | None:
+        cache = self._cache.titles
+        if record_id not in cache:
+            stored = self._stored(record_id)
+            cache[record_id] = stored["title"] if stored else None
+        return cache[record_id]
+
+    def backlinks(self, record_id: str) -> list[tuple[str, str]]:
+        """(id, title) of the records whose ``[[...]]`` links point at ``record_id``."""
+        self.searcher()
+        stored = [self._current().stored_fields(d) for d in self._record_numbers("links", record_id)]
+        out = [(d["id"], d.get("title", d["id"])) for d in stored]
+        return sorted(out, key=lambda p: fold(p[1]).casefold())
+
+    def view(self, record_id: str) -> RecordView | None:
+        """The record with its links (titles, None for an unknown id) and backlinks."""
+        record = self.get(record_id)
+        if record is None:
+            return None
+        links = tuple(Linked(i, self.title_of(i)) for i in dict.fromkeys(record.links))
+        back = tuple(Linked(i, title) for i, title in self.backlinks(record_id) if i != record_id)
+        return RecordView(record, links, back)
+
+    def suggest(self, words: list[str]) -> tuple[str, ...]:
+        reader = self._current().reader()
+        out = []
+        for w in words:
+            low = w.casefold()
+            if len(low) < 4:
+                continue
+            found = []
+            for f in ("title_exact", "tags_exact"):
+                try:
+                    found += reader.corrector(f).suggest(low, limit=2, maxdist=2)
+                except Exception:
+                    continue
+            found = [s for s in dict.fromkeys(found) if s != low]
+            if found:
+                out.append(found[0])
+        return tuple(out)
+
+    # -- search
+    def search(self, text: str, *, filters: dict[str, list[str]] | None = None, kind: str | None = None,
+               limit: int = 10, facets=("type", "tag"), facet_top: int = 20, sort: str = "relevance",
+               prefix_last: bool = False, fuzzy: bool = True, use_thesaurus: bool = True,
+               explain: bool = False) -> Results:
+        started = time.perf_counter()
+        if not isinstance(limit, int) or limit < 0 or limit > MAX_LIMIT:
+            raise QueryError(t("query.bad_limit", max=MAX_LIMIT))
+        if sort not in SORTS:
+            raise QueryError(f"sort: {sort} ({', '.join(SORTS)})")
+        filters = {k: list(v) for k, v in (filters or {}).items() if v}
+        for name in filters:
+            if name not in FACETS and name not in ("kind", "id"):
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        for name in facets:
+            if name not in FACETS:
+                raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        if kind:
+            filters["kind"] = [kind]
+        searcher = self.searcher()
+        try:
+            return self._search(searcher, started, text, filters, limit, facets, facet_top, sort,
+                                prefix_last, fuzzy, use_thesaurus, explain)
+        except READ_ERRORS as exc:  # damaged data met in the middle of a search
+            raise as_damaged(self.index_dir, exc) from exc
+
+    def _search(self, searcher, started, text, filters, limit, facets, facet_top, sort,
+                prefix_last, fuzzy, use_thesaurus, explain) -> Results:
+        reader = searcher.reader()
+        built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        if built.query is None and text.strip() not in ("", "*"):
+            # only punctuation, operators or stop words: nothing to look for
+            return Results(query=text, total=0, took_ms=(time.perf_counter() - started) * 1000, hits=(),
+                           facets={name: () for name in facets}, notice=t("query.nothing", query=text.strip()[:80]))
+        notices = list(built.notes)
+        query = built.query if built.query is not None else Q.Every()
+        kwargs = {}
+        if sort == "title" or (sort == "relevance" and isinstance(query, Q.Every)):
+            kwargs["sortedby"] = "title_sort"
+        elif sort == "modified":
+            kwargs.update(sortedby="mtime", reverse=True)
+        # every match scored at once, which also gives the total and the records to
+        # count facets on; sorted by title or date, or explained, Whoosh ranks them
+        walk = not kwargs and not explain
+        memo: dict = {}  # postings read, shared by the query, its fallback and the re-ranking
+        scores = None if isinstance(query, Q.Every) else self._scores(query, memo)
+        base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
+        keys = {name: [v if name in ("kind", "id") else facet_key(v) for v in values] for name, values in filters.items()}
+        all_filter = self._facets().matching(keys)
+        matched = base if all_filter is None else base & all_filter
+        # fewer records than a page contain every word: records containing some
+        # of the words follow them (ranked after), and the notice says so.  Decided
+        # on the words alone, so that checking a facet never changes it.
+        extra: set = set()
+        fallback = None
+        if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
+            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            if fallback.query is not None:
+                fallback_scores = self._scores(fallback.query, memo)
+                extra = set(fallback_scores) - base
+                if extra:
+                    notices = list(fallback.notes) + [t("query.fallback") if not base else t("query.backfill", n=len(base))]
+        base_extra = extra
+        if all_filter is not None:
+            extra = extra & all_filter
+        hits: list[Hit] = []
+        if limit and matched:
+            pattern = word_pattern(built.stems, built.prefixes)
+            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
+                                        scores if walk else None, memo):
+                hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
+        if limit and extra and len(hits) < limit and fallback is not None:
+            pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
+            origin = {**built.origin, **fallback.origin}
+            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
+                                        fallback_scores if walk else None, memo):
+                hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
+        base |= base_extra
+        matched |= extra
+        facet_values: dict[str, tuple[FacetValue, ...]] = {}
+        for name in facets:
+            docs = matched
+            if name in filters:  # disjunctive: a facet's counts ignore its own selection
+                other = self._facets().matching(keys, skip=name)
+                docs = base if other is None else base & other
+            facet_values[name] = self._facets().count(name, docs, facet_top)
+        suggestions: tuple[str, ...] = ()
+        if not base and built.words:  # the words found nothing (not: the filters hide what they found)
+            suggestions = self.suggest(built.words)
+        return Results(
+            query=text,
+            total=len(matched),
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=tuple(hits),
+            facets=facet_values,
+            notice=" ".join(notices) or None,
+            suggestions=suggestions,
+            terms=tuple(sorted(built.stems | built.prefixes)),
+        )
+
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo) -> list:
+        """(hit, bonus) of the best ``limit`` records.
+
+        Records are ranked by the words alone (the scores of every match, from the
+        block scorer; Whoosh's collector when sorted or explained); the first
+        ``RERANK`` are then re-ordered with two mild extras: the proximity of the
+        query's words, and for datasets a prior for richer descriptions (at most
+        ``PRIOR`` more), so the national reference beats its many local copies."""
+        if kwargs:  # sorted by title or date
+            return [(hit, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
+        if scores is not None:
+            best = heapq.nlargest(max(limit, RERANK), docs, key=lambda d: (scores[d], -d))  # ties: Whoosh's order
+            pool = [Scored(d, scores[d], searcher) for d in best]
+        else:
+            pool = collect(searcher, query, max(limit, RERANK), docs, explain)
+        near = self._scores(bonus, memo, [hit.docnum for hit in pool]) if bonus is not None else {}
+        richness = self._richness()
+
+        def extra(hit) -> float:
+            prior = PRIOR * (richness[hit.docnum] or 0) / 1000.0 * hit.score if richness is not None else 0.0
+            return near.get(hit.docnum, 0.0) + prior
+
+        scored = sorted(((hit, extra(hit)) for hit in pool), key=lambda pair: -(pair[0].score + pair[1]))
+        return scored[:limit]
+
+    def _richness(self):
+        if self._cache.richness is None:
+            reader = self._current().reader()
+            self._cache.richness = reader.column_reader("richness") if reader.has_column("richness") else False
+        # not ``or None``: a column over several segments has a length, and may count as false
+        return None if self._cache.richness is False else self._cache.richness
+
+    def _explain(self, hit, origin: dict[str, str] | None, exact: list | None = None) -> tuple[str, ...]:
+        """``title:licenc (stemmed) 3.21``: each matched term, how it matched, its score part."""
+        parts = []
+        for term in exact or ():
+            score = term_score(self._current(), term.fieldname, term.text, hit.docnum) * term.boost
+            if score:
+                parts.append((score, f"{term.fieldname}:{term.text} (exact) {score:.2f}"))
+        if not hit.results.has_matched_terms():
+            return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
+        for field_name, term in hit.matched_terms():
+            text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            how = "exact" if field_name.endswith("_exact") else (origin or {}).get(text, "stemmed")
+            score = term_score(self._current(), field_name, term, hit.docnum)
+            parts.append((score, f"{field_name}:{text} ({how}) {score:.2f}"))
+        return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
+
+    def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
+             exact: list | None = None) -> Hit:
+        stored = hit.fields()
+        d = stored.get("data") or {}
+        text = d.get("body") or ""
+        summary = d.get("summary") or ""
+        text = text[:SNIPPET_SCAN]
+        source = plain(text, self.title_of) if stored.get("kind") == "note" else SPACES.sub(" ", text)
+        snip, marks = snippet(source, pattern)
+        if not marks and summary:
+            s2, m2 = snippet(summary, pattern)
+            if m2 or not snip:
+                snip, marks = s2, m2
+        details = self._explain(hit, origin, exact) if explain else ()
+        if explain and bonus:
+            details += (f"(+{t('query.rerank')}) {bonus:.2f}",)
+        return Hit(
+            id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
+            title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
+            url=d.get("url", ""), score=(float(hit.score) + bonus) if isinstance(hit.score, (int, float)) else 0.0, snippet=snip, marks=marks,
+            summary=summary, publisher=d.get("publisher", ""), licence=d.get("licence", ""),
+            formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
+            explain=details,
+        )
+
+
+def search(index_dir: Path, text: str, **options) -> Results:
+    """One search on a fresh engine (what ``searchkit query`` does)."""
+    engine = Engine(index_dir)
+    try:
+        return engine.search(text, **options)
+    finally:
+        engine.close()
+

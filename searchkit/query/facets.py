@@ -1,0 +1,114 @@
+"""Facet counts, filters and labels of one index generation.
+
+Each facet (type, tag, publisher...) is read once per index generation into one
+tuple of value codes per record (a record may carry several values), from its
+posting blocks; counting the records of a search is then one pass over their
+codes.  A value's label (its most common spelling) is looked up only for the
+values shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import chain
+
+from searchkit.index import SEP
+from searchkit.model import FacetValue
+from searchkit.whoosh_internals import postings
+
+LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
+
+
+class Facets:
+    """The facet values of the records of one searcher (one index generation)."""
+
+    def __init__(self, searcher, deleted: set[int]):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.segments = list(self.reader.leaf_readers())
+        self.deleted = deleted
+        self._codes: dict[str, tuple[list[str], list[tuple[int, ...]]]] = {}  # name -> (keys, codes of each record)
+        self._docs: dict[tuple[str, str], frozenset] = {}
+        self._labels: dict[tuple[str, str], str] = {}
+        self._record_facets: dict[int, dict[str, list[tuple[str, str]]]] = {}
+        self._column = None
+
+    def docs(self, name: str, key: str) -> frozenset:
+        """The records (deleted ones left out) whose facet ``name`` has value ``key``."""
+        found = self._docs.get((name, key))
+        if found is None:
+            ids: list[int] = []
+            btext = key.encode("utf-8")
+            for reader, offset in self.segments:
+                ids += (offset + d for d in postings(reader, name, btext)[0])
+            found = self._docs[(name, key)] = frozenset(ids).difference(self.deleted)
+        return found
+
+    def matching(self, filters: dict[str, list[str]], skip: str | None = None) -> set | None:
+        """The records that pass every filter but ``skip`` (None: no filter applies).
+        Filter values are keys (see ``textnorm.facet_key``); kind and id as they are."""
+        result: set | None = None
+        for name, keys in filters.items():
+            if name == skip or not keys:
+                continue
+            docs: set = set()
+            for key in keys:
+                docs |= self.docs(name, key)
+            result = docs if result is None else result & docs
+        return result
+
+    def _codes_of(self, name: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        built = self._codes.get(name)
+        if built is None:
+            keys: list[str] = []
+            code_of: dict[bytes, int] = {}
+            per_record: list[tuple[int, ...]] = [()] * self.reader.doc_count_all()
+            for reader, offset in self.segments:
+                for btext in reader.lexicon(name):
+                    code = code_of.get(btext)
+                    if code is None:
+                        code = code_of[btext] = len(keys)
+                        keys.append(btext.decode("utf-8"))
+                    for d in postings(reader, name, btext)[0]:
+                        per_record[offset + d] += (code,)
+            built = self._codes[name] = (keys, per_record)
+        return built
+
+    def count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
+        """The values of facet ``name`` among ``docs``, most frequent first (``top`` of them, 0: all)."""
+        if not docs:
+            return ()
+        keys, per_record = self._codes_of(name)
+        counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
+        ranked = sorted(((keys[code], n) for code, n in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+        if top:
+            ranked = ranked[:top]
+        return tuple(FacetValue(key, self.label(name, key), n) for key, n in ranked)
+
+    def label(self, name: str, key: str) -> str:
+        """The most common spelling of value ``key``, from the first ``LABEL_SAMPLE``
+        records that carry it."""
+        found = self._labels.get((name, key))
+        if found is None:
+            counts: Counter = Counter()
+            for docnum in sorted(self.docs(name, key))[:LABEL_SAMPLE]:
+                label = dict(self._facets_of(docnum).get(name, ())).get(key)
+                if label is not None:
+                    counts[label] += 1
+            found = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else key
+            self._labels[(name, key)] = found
+        return found
+
+    def _facets_of(self, docnum: int) -> dict[str, list[tuple[str, str]]]:
+        """Facet name -> [(key, label)] of one record, from the ``facets`` column."""
+        found = self._record_facets.get(docnum)
+        if found is None:
+            if self._column is None:
+                self._column = self.reader.column_reader("facets")
+            raw = self._column[docnum]
+            parts = raw.decode("utf-8").split(SEP) if raw else []
+            found = {}
+            for i in range(0, len(parts) - 2, 3):
+                found.setdefault(parts[i], []).append((parts[i + 1], parts[i + 2]))
+            self._record_facets[docnum] = found
+        return found
