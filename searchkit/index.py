@@ -3,26 +3,32 @@
 Layout of the index folder::
 
     index/
+      .searchkit-index  written first: says the folder is an index, and its format
       _sk<version>_<gen>.toc, sk<version>_*.seg   Whoosh's files
-      manifest.json     what each indexed file was (size, mtime, hash, ids)
+      manifest.json     what each indexed file was (size, mtime, hash, ids), the segments
+      journal.json      the write in progress (or killed): its segments, the paths it changes
       .lock             held (flock) by the process writing, with its pid
 
+A folder that holds files and has no marker is refused (``claim_folder``), unless
+it is an index of the release before the marker (adopted).  searchkit deletes only
+what it can prove it wrote (``sweep``): TOCs of ours, the segments they, the
+manifest and the journal name, the temporary folder of a journaled writer.
+
 ``update_index`` re-reads only files whose size, mtime and content hash
-changed, removes the records of deleted files and moves renamed ones.  Whoosh
-commits atomically (segments first, then a renamed TOC), the manifest is
-written after the commit, so an interrupted run leaves the previous index
-readable and the next run finishes the job.  ``--rebuild`` writes the new
-segments and drops the old ones in the same commit (``mergetype=CLEAR``).
+changed, removes the records of deleted files and moves renamed ones.
+``--rebuild`` writes the new segments and drops the old ones in the same commit
+(``mergetype=CLEAR``).
 
 Crash safety, step by step (a SIGKILL can land anywhere):
 
 1. the lock: ``flock`` on ``.lock``, released by the kernel if the holder dies;
-2. leftovers of a killed run are removed (temporary files, unreferenced segments);
-3. new segments are written next to the current ones: readers do not see them;
-4. the manifest is saved with a *journal* (``pending``: the paths this commit
-   changes), atomically (temporary file, fsync, rename);
-5. Whoosh renames the new TOC into place: readers now see the new records;
-6. the manifest is saved again with the new generation and record count.
+2. leftovers of a killed run are removed (``sweep``, from its journal);
+3. the journal names the segments about to be written; they are written next to
+   the current ones: readers do not see them;
+4. the journal is saved again with the paths this commit changes;
+5. the new TOC is written and renamed into place: readers now see the new records;
+6. the manifest is saved with the new generation, record count and segments; the
+   replaced files are deleted, then the journal.
 
 Killed before 5, the previous index answers and the journal makes the next run
 read those paths again; killed between 5 and 6, the new index answers and the
@@ -50,20 +56,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.codec import base as codec_base
+from whoosh.index import TOC, FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
 
 from searchkit import config
 from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH
 from searchkit.errors import (
-    IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, IndexUnreadable, IndexWriteError, SearchkitError,
+    IndexDamaged, IndexForeign, IndexLocked, IndexMissing, IndexOutdated, IndexUnreadable, IndexWriteError, SearchkitError,
 )
+from searchkit.display import escaped
 from searchkit.messages import t
 from searchkit.model import FACETS, IndexReport, Problem, Record
 from searchkit.sources.notes import read_note
@@ -137,6 +146,7 @@ NOTE_META_BOOST = 0.45
 PARALLEL_BYTES = 4_000_000  # about 2,000 notes
 WORKER_MB = 128  # the posting pool of each (Whoosh's estimate; 256 is 25 % faster at 10k notes, +140 MB)
 MANIFEST = "manifest.json"
+JOURNAL = "journal.json"
 LOCKFILE = ".lock"
 SEP = "\x1f"  # between values inside one stored facet string
 
@@ -503,11 +513,87 @@ class ManifestError(ValueError):
     """The manifest exists but cannot be used (not JSON, wrong shape)."""
 
 
+def _is_int(value) -> bool:
+    return type(value) is int  # not a bool
+
+
+def _str_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _str_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _problem_ok(problem) -> bool:
+    return (isinstance(problem, dict) and isinstance(problem.get("message"), str)
+            and all(isinstance(problem.get(k, ""), str) for k in ("path", "where", "kind")))
+
+
 def _entry_ok(entry) -> bool:
-    return (isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("mtime_ns"), int)
-            and isinstance(entry.get("hash"), str) and isinstance(entry.get("records", 0), int)
-            and isinstance(entry.get("shadowed", {}), dict) and isinstance(entry.get("duplicates", {}), dict)
-            and isinstance(entry.get("problems", []), list))
+    return (isinstance(entry, dict) and _is_int(entry.get("size")) and _is_int(entry.get("mtime_ns"))
+            and isinstance(entry.get("hash"), str) and _is_int(entry.get("records", 0))
+            and _str_map(entry.get("shadowed", {})) and _str_map(entry.get("duplicates", {}))
+            and isinstance(entry.get("problems", []), list) and all(_problem_ok(p) for p in entry.get("problems", [])))
+
+
+def _journal_ok(journal) -> bool:
+    return (isinstance(journal, dict) and _is_int(journal.get("generation", -1))
+            and isinstance(journal.get("rebuild", False), bool) and _str_list(journal.get("paths", []))
+            and _str_list(journal.get("segments", [])) and isinstance(journal.get("temp", False), bool))
+
+
+def _read_json(path: Path):
+    """The JSON value in ``path``, None when there is no such file; ManifestError when it is unusable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ManifestError(_os_reason(exc)) from exc
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise ManifestError(t("index.reason.not_json")) from exc
+
+
+def _write_atomic(index_dir: Path, name: str, payload) -> None:
+    """``payload`` as JSON in ``index_dir/name``: a temporary file of a fixed name, flushed, renamed.
+    The name is fixed so that a killed run's leftover is found by name, never by a pattern."""
+    tmp = Path(index_dir) / f".{name}.tmp"
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, Path(index_dir) / name)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_journal(index_dir: Path) -> dict | None:
+    """The journal of the write in progress or killed, None when there is none.
+
+    Written before a writer makes any file (``segments``: the ids of the segments it
+    will create; ``temp``: it made Whoosh's temporary folder) and again just before
+    the commit (``paths``: what the commit changes, ``rebuild``), removed once the
+    manifest describes the commit.  An unusable journal asks for a rebuild."""
+    try:
+        raw = _read_json(Path(index_dir) / JOURNAL)
+    except ManifestError:
+        return {"rebuild": True, "paths": []}
+    if raw is None:
+        return None
+    return raw if _journal_ok(raw) else {"rebuild": True, "paths": []}
+
+
+def save_journal(index_dir: Path, journal: dict) -> None:
+    _write_atomic(index_dir, JOURNAL, journal)
 
 
 @dataclass
@@ -515,10 +601,12 @@ class Manifest:
     """What each indexed file was, and which commit of the index it describes.
 
     ``generation`` and ``documents`` are the Whoosh TOC generation and the number
-    of records right after the commit this manifest was written for (-1: unknown).
-    ``pending`` is a journal written just before a commit: the paths that commit
-    changes; if a run dies between its commit and the final manifest, the next
-    run reads those files again instead of trusting their old entries.
+    of records right after the commit this manifest was written for (-1: unknown);
+    ``segments``, the ids of that commit's segments (the files searchkit may delete
+    once a later commit replaces them).  ``pending`` is the journal of a run that
+    committed and died before writing this manifest (``journal.json``, or the
+    ``pending`` key of a manifest written by the previous release): the next run
+    reads those paths again instead of trusting their old entries.
     """
 
     version: int = ANALYSIS_VERSION
@@ -526,33 +614,31 @@ class Manifest:
     generation: int = -1
     documents: int = -1
     pending: dict | None = None
+    segments: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, index_dir: Path) -> "Manifest | None":
-        """The manifest, None when there is none; raises ManifestError when it is unusable."""
-        try:
-            data = (Path(index_dir) / MANIFEST).read_bytes()
-        except FileNotFoundError:
+        """The manifest, None when there is none; raises ManifestError when it is unusable
+        (not JSON, or any value of the wrong type at any level)."""
+        raw = _read_json(Path(index_dir) / MANIFEST)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise ManifestError(_os_reason(exc)) from exc
-        try:
-            raw = json.loads(data)
-        except ValueError as exc:
-            raise ManifestError(t("index.reason.not_json")) from exc
-        if not isinstance(raw, dict) or not isinstance(raw.get("version"), int) or not isinstance(raw.get("files"), dict):
+        if not isinstance(raw, dict) or not _is_int(raw.get("version")) or not isinstance(raw.get("files"), dict):
             raise ManifestError(t("index.reason.bad_shape"))
         files = raw["files"]
         bad = next((p for p, e in files.items() if not _entry_ok(e)), None)
         if bad is not None:
             raise ManifestError(t("index.reason.bad_entry", path=shown(bad)))
         pending = raw.get("pending")
-        generation, documents = raw.get("generation", -1), raw.get("documents", -1)
-        if not isinstance(generation, int) or not isinstance(documents, int) or not isinstance(pending, (dict, type(None))):
+        generation, documents, segments = raw.get("generation", -1), raw.get("documents", -1), raw.get("segments", [])
+        if (not _is_int(generation) or not _is_int(documents) or not _str_list(segments)
+                or not (pending is None or _journal_ok(pending))):
             raise ManifestError(t("index.reason.bad_shape"))
-        if pending is not None and not isinstance(pending.get("paths", []), list):
-            raise ManifestError(t("index.reason.bad_shape"))
-        return cls(version=raw["version"], files=dict(files), generation=generation, documents=documents, pending=pending)
+        journal = read_journal(index_dir)
+        if journal is not None and "paths" in journal:
+            pending = journal
+        return cls(version=raw["version"], files=dict(files), generation=generation, documents=documents,
+                   pending=pending, segments=list(segments))
 
     @classmethod
     def load(cls, index_dir: Path) -> "Manifest | None":
@@ -564,22 +650,9 @@ class Manifest:
 
     def save(self, index_dir: Path) -> None:
         """Atomically: a temporary file in the index folder, flushed, then renamed."""
-        tmp = Path(index_dir) / f".{MANIFEST}.{os.getpid()}.tmp"
-        payload = {"version": self.version, "generation": self.generation, "documents": self.documents,
-                   "pending": self.pending, "files": self.files}
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, Path(index_dir) / MANIFEST)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        _write_atomic(index_dir, MANIFEST, {"version": self.version, "generation": self.generation,
+                                            "documents": self.documents, "segments": self.segments,
+                                            "pending": self.pending, "files": self.files})
 
 
 def file_hash(path: Path) -> str:
@@ -694,54 +767,129 @@ def _relative_id(record: Record, source: SourceFile) -> str:
         return Path(record.path).name
 
 
-def _clean_leftovers(index_dir: Path) -> None:
-    """Remove what a killed or failed run left behind: temporary manifest and TOC
-    files, segment files no TOC refers to, Whoosh's temporary folder.
+# ---------------------------------------------------------------- the folder is ours
 
-    Called only by the lock holder, so no other writer can be using them; readers
-    only open the segments of the latest TOC, which are kept."""
+MARKER_FORMAT = 1  # the layout of an index folder; the marker file holds it
+_MARKER_TEXT = "searchkit-index {}\n"
+_ANY_TOC = re.compile(r"^_(sk[0-9]+)_([0-9]+)\.toc$")  # a TOC of any analysis version
+
+
+def _marker_format(text: str) -> int | None:
+    """The format a marker holds; 0 while its writer has not written it yet; None: not ours."""
+    if not text:
+        return 0
+    m = re.fullmatch(r"searchkit-index ([0-9]{1,6})\n?", text)
+    return int(m.group(1)) if m else None
+
+
+def claim_folder(index_dir: Path) -> None:
+    """Make sure ``index_dir`` is a searchkit index before anything is written in it.
+
+    A folder with the marker (``config.INDEX_MARKER``) is ours; an empty one gets the
+    marker before any other file; an index of the previous release (no marker, a
+    manifest of exactly our shape and a TOC Whoosh can read) is adopted and marked.
+    Anything else holding files raises IndexForeign: nothing is written or deleted."""
+    marker = index_dir / config.INDEX_MARKER
+    try:
+        names = os.listdir(index_dir)
+        text = marker.read_text("ascii", "replace") if config.INDEX_MARKER in names else None
+    except FileNotFoundError:
+        names, text = [], None
+    except OSError as exc:
+        raise IndexWriteError(t("index.write_error", path=index_dir, reason=_os_reason(exc))) from exc
+    if text is not None:
+        version = _marker_format(text)
+        if version is None:
+            raise IndexForeign(t("index.foreign", path=escaped(index_dir)))
+        if version > MARKER_FORMAT:
+            raise IndexForeign(t("index.newer_format", path=escaped(index_dir), version=version))
+        return
+    if names and not _previous_release_index(index_dir, names):
+        raise IndexForeign(t("index.foreign", path=escaped(index_dir)))
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return  # another writer marked it a moment ago
+    except OSError as exc:
+        raise IndexWriteError(t("index.write_error", path=index_dir, reason=_os_reason(exc))) from exc
+    try:
+        os.write(fd, _MARKER_TEXT.format(MARKER_FORMAT).encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _previous_release_index(index_dir: Path, names: list[str]) -> bool:
+    """Is this folder an index written by the release before the marker existed?"""
+    try:
+        if Manifest.read(index_dir) is None:
+            return False
+    except ManifestError:
+        return False
+    return any(_read_toc(index_dir, name) is not None for name in names)
+
+
+def _read_toc(index_dir: Path, name: str):
+    """The TOC in file ``name`` when it is a TOC of ours Whoosh can read, else None."""
+    m = _ANY_TOC.match(name)
+    if not m:
+        return None
+    try:  # the schema is skipped: one pickled by another version may not load
+        return TOC.read(FileStorage(str(index_dir)), m.group(1), int(m.group(2)), schema=build_schema())
+    except Exception:
+        return None
+
+
+def _segment_ids(indexname: str, toc) -> set[str]:
+    """The ids (file names before the extension) of the segments ``toc`` lists."""
+    return {f"{indexname}_{segment.segid}" for segment in toc.segments}
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def sweep(index_dir: Path, known_segments=(), journal: dict | None = None) -> None:
+    """Delete what searchkit can prove it wrote and no longer needs, and nothing else.
+
+    Kept: the latest TOC of this version and its segments.  Deleted: the other TOCs of
+    ours (a TOC names itself) and the files of the segments they list; the files of
+    ``known_segments`` (from the previous manifest and the journal: ids searchkit drew
+    before Whoosh wrote them); the temporary folder a journaled writer made; the
+    temporary manifest and journal (fixed names).  Called by the lock holder only."""
     try:
         names = os.listdir(index_dir)
     except OSError:
         return
-    toc_temp = re.compile(rf"^_{re.escape(INDEX_NAME)}_[0-9]+\.toc\.")
-    for name in names:
-        if (name.startswith(f".{MANIFEST}.") and name.endswith(".tmp")) or toc_temp.match(name):
-            try:
-                os.unlink(index_dir / name)
-            except OSError:
-                pass
-    shutil.rmtree(index_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
+    for name in (f".{MANIFEST}.tmp", f".{JOURNAL}.tmp"):
+        if name in names:
+            _remove(index_dir / name)
+    journal = journal or {}
+    if journal.get("temp"):  # Whoosh's temporary folder, made by the journaled writer
+        shutil.rmtree(index_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
     gen, _ = _latest_generation(index_dir)
-    if gen >= 0:
-        _remove_other_versions(index_dir)
-        storage = FileStorage(str(index_dir))
-        try:
-            toc = TOC.read(storage, INDEX_NAME, gen)
-            clean_files(storage, INDEX_NAME, gen, toc.segments)
-        except Exception:
-            pass  # a damaged TOC: the rebuild that follows cleans up
-
-
-def _remove_other_versions(index_dir: Path) -> None:
-    """Remove the files of an index built by another version of the analysis,
-    once an index of this version exists to replace it."""
-    other_version = re.compile(r"^_?(sk[0-9]+)[_.]")
-    try:
-        names = os.listdir(index_dir)
-    except OSError:
-        return
-    for name in names:
-        m = other_version.match(name)
-        if m and m.group(1) != INDEX_NAME:
-            path = index_dir / name
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+    current = _read_toc(index_dir, f"_{INDEX_NAME}_{gen}.toc") if gen >= 0 else None
+    if current is None:
+        return  # nothing to tell kept segments from the others: the rebuild that follows cleans up
+    keep = _segment_ids(INDEX_NAME, current)
+    doomed = set(known_segments) | set(journal.get("segments", ()))
+    old_tocs = [name for name in names if _ANY_TOC.match(name) and name != f"_{INDEX_NAME}_{gen}.toc"]
+    for name in old_tocs:
+        toc = _read_toc(index_dir, name)
+        if toc is not None:
+            doomed |= _segment_ids(_ANY_TOC.match(name).group(1), toc)
+    doomed -= keep
+    for name in names:  # a segment's files are its id, a dot and an extension
+        if name.partition(".")[0] in doomed and name.partition(".")[2]:
+            _remove(index_dir / name)
+    for name in old_tocs:  # last: until then they name the segments above
+        _remove(index_dir / name)
+        version = _ANY_TOC.match(name).group(1)
+        if version != INDEX_NAME:  # Whoosh's lock file of that version's writer
+            _remove(index_dir / f"{version}_WRITELOCK")
 
 
 def _writable_index(index_dir: Path):
@@ -750,28 +898,65 @@ def _writable_index(index_dir: Path):
     try:
         return FileIndex(FileStorage(str(index_dir)), indexname=INDEX_NAME)
     except Exception:
-        # the old TOC is unusable: say so in the manifest before replacing it, so
-        # that readers see an index being rebuilt rather than a damaged one
-        Manifest(pending={"rebuild": True, "paths": []}).save(index_dir)
-        return whoosh_index.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME)
+        pass
+    # the old TOC is unusable: say so in the manifest before replacing it, so
+    # that readers see an index being rebuilt rather than a damaged one
+    Manifest().save(index_dir)
+    for name in os.listdir(index_dir):  # our TOCs that cannot be read: the first commit starts at 0
+        m = _ANY_TOC.match(name)
+        if m and m.group(1) == INDEX_NAME:
+            _remove(index_dir / name)
+    storage = FileStorage(str(index_dir))
+    TOC(build_schema(), [], 0).write(storage, INDEX_NAME)
+    return FileIndex(storage, indexname=INDEX_NAME)
 
 
-def _committed_state(index_dir: Path) -> tuple[int, int]:
-    """(generation, number of records) of the latest commit, from its TOC alone."""
+def _committed_state(index_dir: Path) -> tuple[int, int, list[str]]:
+    """(generation, number of records, segment ids) of the latest commit, from its TOC alone."""
     gen, _ = _latest_generation(index_dir)
     toc = TOC.read(FileStorage(str(index_dir)), INDEX_NAME, gen)
-    return gen, sum(seg.doc_count() for seg in toc.segments)
+    return gen, sum(seg.doc_count() for seg in toc.segments), sorted(_segment_ids(INDEX_NAME, toc))
+
+
+class _CommitWithoutCleaning:
+    """Whoosh's ``_commit_toc`` writes the TOC, then deletes every file whose name
+    looks like a segment of the index and is not in it (``clean_files``): a pattern
+    over the folder.  Here the TOC only; ``sweep`` deletes what is provably ours."""
+
+    def _commit_toc(self, segments):
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+
+
+class _Writer(_CommitWithoutCleaning, SegmentWriter):
+    """Whoosh's one-process writer."""
+
+
+@contextmanager
+def _drawn_segment_ids(ids: list[str]):
+    """Whoosh draws a new segment's id at random inside the writer; draw them first, so
+    that the journal names them before any file of theirs exists."""
+    drawn = iter(ids)
+    original = codec_base.Segment.__dict__["_random_id"]
+    codec_base.Segment._random_id = classmethod(lambda cls, size=16: next(drawn))
+    try:
+        yield
+    finally:
+        codec_base.Segment._random_id = original
 
 
 class _Worker(SubWriterTask):
     """One of Whoosh's writing processes: it dies with the process that started it
     (Linux), and reports a failure to it instead of printing a traceback."""
 
+    segid: str | None = None  # drawn by the parent and journaled before this process starts
+
     def run(self):
         try:
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan holds the lock
         except Exception:
             pass
+        if self.segid is not None:  # this process makes one segment: its id is the drawn one
+            codec_base.Segment._random_id = classmethod(lambda cls, size=16, segid=self.segid: segid)
         try:
             super().run()
         except BaseException as exc:  # the parent turns this into the error it raises
@@ -779,7 +964,7 @@ class _Worker(SubWriterTask):
             self.resultqueue.put(("failed", code, str(exc)), timeout=5)
 
 
-class _ParallelWriter(MpWriter):
+class _ParallelWriter(_CommitWithoutCleaning, MpWriter):
     """Whoosh's multi-process writer (one segment per process), for full rebuilds.
 
     Unlike ``MpWriter`` as it stands, a worker that fails or disappears fails the
@@ -788,7 +973,8 @@ class _ParallelWriter(MpWriter):
 
     batch = 100  # records sent to a worker at a time
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, segids: list[str], **kwargs):
+        self._segids = list(segids)  # one per worker, journaled
         super().__init__(ix, batchsize=self.batch, **kwargs)
         for _ in range(self.procs):
             self._new_task()
@@ -796,6 +982,7 @@ class _ParallelWriter(MpWriter):
 
     def _new_task(self):
         task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
+        task.segid = self._segids.pop() if self._segids else None
         task.daemon = True
         self.tasks.append(task)
         task.start()
@@ -883,12 +1070,16 @@ def update_index(
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexWriteError(t("index.write_error", path=index_dir, reason=_os_reason(exc))) from exc
+    claim_folder(index_dir)
     with index_lock(index_dir, lock_timeout):
         try:
             return _update_locked(index_dir, sources, rebuild, follow_links, progress, started, workers)
         except OSError as exc:
-            try:
-                _clean_leftovers(index_dir)  # give back the space a failed run took
+            try:  # give back the space a failed run took
+                journal = read_journal(index_dir)
+                sweep(index_dir, journal=journal)
+                if journal is not None and _latest_generation(index_dir)[0] < journal.get("generation", 1 << 62):
+                    _remove(index_dir / JOURNAL)  # its commit never happened
             except Exception:
                 pass
             raise IndexWriteError(t("index.write_error", path=index_dir, reason=_os_reason(exc))) from exc
@@ -900,7 +1091,10 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
     problems: list[Problem] = []
     notes: list[Problem] = []  # messages about the index itself, shown as warnings
     where = shown(index_dir)
-    _clean_leftovers(index_dir)
+    journal = read_journal(index_dir)
+    sweep(index_dir, journal=journal)  # what a killed run left
+    if journal is not None and "paths" not in journal:  # killed before its commit: nothing to resume
+        _remove(index_dir / JOURNAL)
     lockname = index_dir / f"{INDEX_NAME}_WRITELOCK"
     if not lockname.exists():  # Whoosh would create it executable (0777 & umask)
         os.close(os.open(lockname, os.O_WRONLY | os.O_CREAT, 0o666))
@@ -933,6 +1127,8 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
         rebuild = True
         notes.append(Problem(where, t("index.resume_rebuild")))
         pending = None
+    # segments the commit below may replace: the sweep after it deletes them
+    replaced = set(manifest.segments if manifest is not None else ()) | set((journal or {}).get("segments", ()))
     if rebuild:
         if ix is not None:
             ix.close()
@@ -999,12 +1195,16 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
     if not changed and not removed_paths and not purge and not rebuild:
         return IndexReport(unchanged=unchanged, problems=tuple(notes + problems), seconds=time.perf_counter() - started)
 
-    if workers > 1 and rebuild and sum(st.st_size for _, _, st in changed) >= PARALLEL_BYTES:
-        # the workers start now, while this process is small: they are forked from it
-        writer = _ParallelWriter(ix, procs=workers, multisegment=True, timeout=config.LOCK_TIMEOUT,
-                                 limitmb=WORKER_MB)
-    else:
-        writer = ix.writer(timeout=config.LOCK_TIMEOUT)
+    parallel = workers > 1 and rebuild and sum(st.st_size for _, _, st in changed) >= PARALLEL_BYTES
+    segids = [random_name(16) for _ in range(1 + (workers if parallel else 0))]
+    # journaled before Whoosh makes a file: a killed run's files are then known by name
+    save_journal(index_dir, {"segments": [f"{INDEX_NAME}_{i}" for i in segids], "temp": True})
+    with _drawn_segment_ids(segids[:1]):
+        if parallel:  # the workers start now, while this process is small: they are forked from it
+            writer = _ParallelWriter(ix, segids[1:], procs=workers, multisegment=True, timeout=config.LOCK_TIMEOUT,
+                                     limitmb=WORKER_MB)
+        else:
+            writer = _Writer(ix, timeout=config.LOCK_TIMEOUT)
     committed = False
     try:
         searcher = writer.searcher() if not rebuild else None
@@ -1105,11 +1305,11 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
                 writer.add_document(**document)
             else:
                 writer.update_document(**document)
-        # journal: if this process dies between the commit and the final manifest,
-        # the next run reads these paths again (see Manifest.pending)
-        Manifest(files=old, generation=manifest.generation, documents=manifest.documents,
-                 pending={"rebuild": rebuild, "generation": writer.generation,
-                          "paths": sorted(touched | set(purge))}).save(index_dir)
+        # if this process dies between the commit and the final manifest, the next run
+        # reads these paths again (see Manifest.pending)
+        save_journal(index_dir, {"segments": [f"{INDEX_NAME}_{i}" for i in segids], "temp": True,
+                                 "rebuild": rebuild, "generation": writer.generation,
+                                 "paths": sorted(touched | set(purge))})
         writer.commit(mergetype=writing.CLEAR if rebuild else writing.MERGE_SMALL)
         committed = True
     except BaseException:
@@ -1118,14 +1318,14 @@ def _update_locked(index_dir, sources, rebuild, follow_links, progress, started,
         raise
     manifest.files = new_files
     manifest.version = ANALYSIS_VERSION
-    manifest.generation, manifest.documents = _committed_state(index_dir)
+    manifest.generation, manifest.documents, manifest.segments = _committed_state(index_dir)
     manifest.pending = None
     try:
         manifest.save(index_dir)
     except OSError as exc:
         raise IndexWriteError(t("index.manifest_write_error", path=index_dir, reason=_os_reason(exc))) from exc
-    if rebuild:
-        _remove_other_versions(index_dir)
+    sweep(index_dir, replaced)
+    _remove(index_dir / JOURNAL)
     return IndexReport(
         added=added, updated=updated, removed=len(removed_paths) - moved, moved=moved, unchanged=unchanged,
         records=records_written, duplicates=duplicates, problems=tuple(notes + problems), rebuilt=rebuild,
