@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from searchkit import index as index_mod
+from searchkit.index import folder, open as index_open, schema, update as index_mod
 from searchkit.errors import IndexLocked, IndexMissing
 from searchkit.index import Manifest, index_lock, open_index, update_index
 from searchkit.query import Engine
@@ -124,7 +124,8 @@ def test_manifest_records_every_file(tmp_path, notes):
 def test_an_index_of_another_version_is_rebuilt_and_said(tmp_path, notes, monkeypatch):
     idx = tmp_path / "idx"
     update_index(idx, [notes])
-    monkeypatch.setattr(index_mod, "INDEX_NAME", "sk999")
+    for module in (schema, index_open, folder, index_mod):
+        monkeypatch.setattr(module, "INDEX_NAME", "sk999")
     report = update_index(idx, [notes])
     assert report.rebuilt
     assert any("autre version" in p.message for p in report.problems)

@@ -224,11 +224,12 @@ def test_a_writer_killed_while_holding_the_lock_does_not_block_the_next_one(tmp_
 _CHILD = """
 import os, signal, sys
 from pathlib import Path
-from searchkit import index
+from searchkit import whoosh_internals
+from searchkit.index import update as index
 
 notes, idx, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
-real_journal, real_toc = index.save_journal, index._CommitWithoutCleaning._commit_toc
+real_journal, real_toc = index.save_journal, whoosh_internals._DurableCommit._commit_toc
 
 def save_journal(folder, journal):
     real_journal(folder, journal)
@@ -243,7 +244,7 @@ index.save_journal = save_journal
 if point == "after the commit":  # the new TOC is in place, the manifest is not
     index._committed_state = die
 if point == "inside the commit":  # the new TOC is in place, the old segments not yet deleted
-    index._CommitWithoutCleaning._commit_toc = commit_toc
+    whoosh_internals._DurableCommit._commit_toc = commit_toc
 index.update_index(idx, [notes])
 print("not killed")
 """
