@@ -168,3 +168,25 @@ def test_opening_an_index_does_not_read_it_into_memory(tmp_path):
     tracemalloc.stop()
     engine.close()
     assert peak < size / 4, (peak, size)
+
+
+def test_opening_for_a_query_reads_the_seal_not_the_whole_manifest(tmp_path, notes, monkeypatch):
+    """The seal (a few numbers written after the manifest) is enough while it fits the
+    manifest and the index; any change to either and the whole manifest is read and checked."""
+    import json
+
+    from searchkit.errors import IndexDamaged
+
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    reads = []
+    real = Manifest.read.__func__
+    monkeypatch.setattr(Manifest, "read", classmethod(lambda cls, folder: reads.append(folder) or real(cls, folder)))
+    open_index(idx).close()
+    assert reads == []
+    data = json.loads((idx / "manifest.json").read_text("utf-8"))
+    data["documents"] += 1
+    (idx / "manifest.json").write_text(json.dumps(data), "utf-8")
+    with pytest.raises(IndexDamaged) as err:
+        open_index(idx)
+    assert reads == [idx] and "le manifeste annonce 10 fiche(s), l'index en contient 9" in err.value.message

@@ -14,6 +14,8 @@ Layout of an index folder::
       _sk<version>_<gen>.toc, sk<version>_*.seg   Whoosh's files
       manifest.json     what each indexed file was (size, mtime, hash, ids), the segments
       journal.json      the write in progress (or killed): its segments, the paths it changes
+      seal.json         the manifest's size and time and the commit it describes: while they
+                        fit, opening for a search does not read the whole manifest
       .lock             held (flock) by the process writing, with its pid
 
 Crash safety, step by step (a SIGKILL or a power cut can land anywhere):

@@ -17,7 +17,7 @@ from whoosh.index import TOC
 from searchkit import config
 from searchkit.display import escaped
 from searchkit.errors import IndexForeign, IndexWriteError
-from searchkit.index.manifest import JOURNAL, MANIFEST, Manifest, ManifestError
+from searchkit.index.manifest import JOURNAL, MANIFEST, SEAL, Manifest, ManifestError
 from searchkit.index.open import latest_generation
 from searchkit.index.schema import INDEX_NAME, build_schema
 from searchkit.messages import t
@@ -118,7 +118,7 @@ def sweep(index_dir: Path, known_segments=(), journal: dict | None = None) -> No
         names = os.listdir(index_dir)
     except OSError:
         return
-    for name in (f".{MANIFEST}.tmp", f".{JOURNAL}.tmp"):
+    for name in (f".{MANIFEST}.tmp", f".{JOURNAL}.tmp", f".{SEAL}.tmp"):
         if name in names:
             remove(index_dir / name)
     journal = journal or {}

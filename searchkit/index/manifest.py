@@ -20,6 +20,7 @@ from searchkit.whoosh_internals import fsync_path
 
 MANIFEST = "manifest.json"
 JOURNAL = "journal.json"
+SEAL = "seal.json"  # the manifest's size and time, and the commit it describes: a cheap check for readers
 
 
 class ManifestError(ValueError):
@@ -76,7 +77,7 @@ def _read_json(path: Path):
         raise ManifestError(t("index.reason.not_json")) from exc
 
 
-def _write_atomic(index_dir: Path, name: str, payload) -> None:
+def _write_atomic(index_dir: Path, name: str, payload, durable: bool = True) -> None:
     """``payload`` as JSON in ``index_dir/name``: a temporary file of a fixed name, flushed, renamed.
     The name is fixed so that a killed run's leftover is found by name, never by a pattern."""
     tmp = Path(index_dir) / f".{name}.tmp"
@@ -85,9 +86,11 @@ def _write_atomic(index_dir: Path, name: str, payload) -> None:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, Path(index_dir) / name)
-        fsync_path(Path(index_dir))  # the rename itself reaches the disk
+        if durable:
+            fsync_path(Path(index_dir))  # the rename itself reaches the disk
     except BaseException:
         try:
             os.unlink(tmp)
@@ -113,7 +116,8 @@ def read_journal(index_dir: Path) -> dict | None:
 
 
 def save_journal(index_dir: Path, journal: dict) -> None:
-    _write_atomic(index_dir, JOURNAL, journal)
+    """Durable once it names paths (a commit follows); before, losing it only leaves files behind."""
+    _write_atomic(index_dir, JOURNAL, journal, durable="paths" in journal)
 
 
 @dataclass
@@ -175,3 +179,41 @@ class Manifest:
                                             "pending": self.pending, "files": self.files})
 
 
+def _fingerprint(index_dir: Path) -> list[int] | None:
+    try:
+        st = os.stat(Path(index_dir) / MANIFEST)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def save_seal(index_dir: Path, manifest: Manifest) -> None:
+    """Written after the manifest: what a reader compares instead of reading the whole manifest."""
+    segments = {}
+    for sid in manifest.segments:
+        segments[f"{sid}.seg"] = os.stat(Path(index_dir) / f"{sid}.seg").st_size
+    _write_atomic(index_dir, SEAL, {"manifest": _fingerprint(index_dir), "generation": manifest.generation,
+                                    "documents": manifest.documents, "segments": segments},
+                  durable=False)  # lost or stale after a power cut, it only makes readers read the manifest
+
+
+def read_seal(index_dir: Path) -> dict | None:
+    """The seal when the manifest is still the one it was written for, else None (then read the manifest)."""
+    try:
+        seal = _read_json(Path(index_dir) / SEAL)
+    except ManifestError:
+        return None
+    if not (isinstance(seal, dict) and _is_int(seal.get("generation")) and _is_int(seal.get("documents"))
+            and isinstance(seal.get("segments"), dict) and all(_is_int(v) for v in seal["segments"].values())):
+        return None
+    return seal if seal.get("manifest") == _fingerprint(index_dir) else None
+
+
+def seal_fits(index_dir: Path, seal: dict, generation: int, documents: int) -> bool:
+    """Does the index opened (``generation``, ``documents``, its segment files) match the seal?"""
+    if seal["generation"] != generation or seal["documents"] != documents:
+        return False
+    try:
+        return all(os.stat(Path(index_dir) / name).st_size == size for name, size in seal["segments"].items())
+    except OSError:
+        return False

@@ -17,7 +17,7 @@ from whoosh.index import TOC
 
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.errors import IndexDamaged, IndexMissing, IndexOutdated, IndexUnreadable, SearchkitError
-from searchkit.index.manifest import Manifest, ManifestError
+from searchkit.index.manifest import Manifest, ManifestError, read_seal, seal_fits
 from searchkit.index.schema import INDEX_NAME, record_from_stored
 from searchkit.messages import t
 from searchkit.sources.read import os_reason, reason
@@ -68,10 +68,12 @@ def open_index(index_dir: Path, *, check_manifest: bool = True, manifest=_READ):
         raise IndexMissing(t("index.missing", path=index_dir))
     install_index_side()
     last: BaseException | None = None
+    sealed = check_manifest  # try the seal first; the whole manifest if it does not fit
     for _ in range(_OPEN_ATTEMPTS):
         known, manifest_error = (None if manifest is _READ else manifest), None
-        if check_manifest and manifest is _READ:  # read before the TOC: then it is never newer than the index
-            try:
+        seal = read_seal(index_dir) if sealed else None
+        if check_manifest and manifest is _READ and seal is None:
+            try:  # read before the TOC: then it is never newer than the index
                 known = Manifest.read(index_dir)
             except ManifestError as exc:
                 manifest_error = str(exc)
@@ -93,7 +95,11 @@ def open_index(index_dir: Path, *, check_manifest: bool = True, manifest=_READ):
         try:
             if gen == 0 and not toc.segments:
                 raise IndexMissing(t("index.incomplete", path=index_dir))
-            if check_manifest:
+            if seal is not None and not seal_fits(index_dir, seal, gen, reader.doc_count()):
+                sealed = False  # again, reading the whole manifest first
+                reader.close()
+                continue
+            if check_manifest and seal is None:
                 _check_manifest(index_dir, known, manifest_error, reader, gen)
         except SearchkitError:
             reader.close()

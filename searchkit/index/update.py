@@ -8,6 +8,9 @@
 3. ``_read``: read the changed files and resolve their ids (duplicates, shadowed copies);
 4. ``_write``: delete what goes, add what comes, then the journal names the changed paths;
 5. ``_finish``: commit, write the manifest once, delete what the commit replaced.
+
+One module, one job: the steps share the state of one run (``_Update``), which
+splitting them across modules would only pass around.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, IndexWriteError
 from searchkit.index.folder import ANY_TOC, claim_folder, remove, segment_ids, sweep
 from searchkit.index.lock import index_lock
-from searchkit.index.manifest import JOURNAL, Manifest, ManifestError, read_journal, save_journal
+from searchkit.index.manifest import JOURNAL, Manifest, ManifestError, read_journal, save_journal, save_seal
 from searchkit.index.open import damage_reason, latest_generation, open_index
 from searchkit.index.schema import INDEX_NAME, build_schema, record_from_stored, to_document
 from searchkit.messages import t
@@ -408,6 +411,7 @@ class _Update:
         manifest.pending = None
         try:
             manifest.save(self.index_dir)
+            save_seal(self.index_dir, manifest)
         except OSError as exc:
             raise IndexWriteError(t("index.manifest_write_error", path=self.index_dir, reason=os_reason(exc))) from exc
         sweep(self.index_dir, self.replaced)
