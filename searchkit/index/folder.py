@@ -18,14 +18,13 @@ from searchkit import config
 from searchkit.display import escaped
 from searchkit.errors import IndexForeign, IndexWriteError
 from searchkit.index.manifest import JOURNAL, MANIFEST, SEAL, Manifest, ManifestError
-from searchkit.index.open import latest_generation
+from searchkit.index.open import ANY_TOC, latest_generation
 from searchkit.index.schema import INDEX_NAME, build_schema
 from searchkit.messages import t
 from searchkit.sources.read import os_reason
 
 MARKER_FORMAT = 1  # the layout of an index folder; the marker file holds it
 _MARKER_TEXT = "searchkit-index {}\n"
-ANY_TOC = re.compile(r"^_(sk[0-9]+)_([0-9]+)\.toc$")  # a TOC of any analysis version
 
 
 def _marker_format(text: str) -> int | None:

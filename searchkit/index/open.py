@@ -27,8 +27,7 @@ from searchkit.whoosh_internals import OpenedIndex, install_index_side, open_rea
 _OPEN_ATTEMPTS = 50  # a writer committing replaces the files a reader was about to open: try again
 
 
-def _toc_pattern() -> re.Pattern:
-    return re.compile(rf"^_{re.escape(INDEX_NAME)}_([0-9]+)\.toc$")
+ANY_TOC = re.compile(r"^_(sk[0-9]+)_([0-9]+)\.toc$")  # a TOC of any analysis version: (version, generation)
 
 
 def latest_generation(index_dir: Path) -> tuple[int, bool]:
@@ -37,13 +36,12 @@ def latest_generation(index_dir: Path) -> tuple[int, bool]:
         names = os.listdir(index_dir)
     except OSError as exc:
         raise IndexUnreadable(t("index.unreadable", path=index_dir, reason=os_reason(exc))) from exc
-    pattern = _toc_pattern()
     latest, other = -1, False
     for name in names:
-        m = pattern.match(name)
-        if m:
-            latest = max(latest, int(m.group(1)))
-        elif name.endswith(".toc"):
+        m = ANY_TOC.match(name)
+        if m and m.group(1) == INDEX_NAME:
+            latest = max(latest, int(m.group(2)))
+        elif m:
             other = True
     return latest, other
 
@@ -168,7 +166,6 @@ class IndexedRecord:
 
 @dataclass(frozen=True)
 class IndexContents:
-    generation: int
     records: tuple[IndexedRecord, ...]
     manifest: "Manifest | None"
     manifest_state: str  # "ok", "missing" (none), "behind" (an interrupted run: run searchkit index)
@@ -212,6 +209,6 @@ def inspect_index(index_dir: Path) -> IndexContents:
         state = "behind"
     else:
         state = "ok"
-    return IndexContents(gen, tuple(records), manifest, state)
+    return IndexContents(tuple(records), manifest, state)
 
 

@@ -29,10 +29,10 @@ from whoosh.util import random_name
 from searchkit import config
 from searchkit.analysis import ANALYSIS_VERSION
 from searchkit.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, IndexWriteError
-from searchkit.index.folder import ANY_TOC, claim_folder, remove, segment_ids, sweep
+from searchkit.index.folder import claim_folder, remove, segment_ids, sweep
 from searchkit.index.lock import index_lock
 from searchkit.index.manifest import JOURNAL, Manifest, ManifestError, read_journal, save_journal, save_seal
-from searchkit.index.open import damage_reason, latest_generation, open_index
+from searchkit.index.open import ANY_TOC, damage_reason, latest_generation, open_index
 from searchkit.index.schema import INDEX_NAME, build_schema, record_from_stored, to_document
 from searchkit.messages import t
 from searchkit.model import IndexReport, Problem, Record
