@@ -104,6 +104,28 @@ def test_a_manifest_without_a_readable_toc_is_not_an_index(tmp_path, notes):
     assert _files(other) == before
 
 
+def test_a_folder_named_like_the_temporary_one_is_not_emptied(tmp_path, notes):
+    """Whoosh empties its temporary folder when a write ends: one searchkit did not make is refused."""
+    from searchkit.index import INDEX_NAME
+
+    idx = tmp_path / "idx"
+    assert run("index", notes, "--index", idx, "-q").returncode == 0
+    (idx / f"{INDEX_NAME}.tmp").mkdir()
+    (idx / f"{INDEX_NAME}.tmp" / "x").write_text("k\n")
+    write_notes(notes, ["n00002"], version=3)
+    result = run("index", notes, "--index", idx)
+    assert result.returncode == 2
+    assert one_line_error(result.stderr) == (
+        f"erreur: Le dossier {idx / (INDEX_NAME + '.tmp')} porte le nom du dossier temporaire de searchkit mais n'a "
+        "pas été créé par lui : rien n'y a été écrit ni supprimé. Déplacez-le ou renommez-le, puis relancez "
+        "« searchkit index ».")
+    assert (idx / f"{INDEX_NAME}.tmp" / "x").read_text() == "k\n"
+    (idx / f"{INDEX_NAME}.tmp" / "x").rename(tmp_path / "x")
+    (idx / f"{INDEX_NAME}.tmp").rmdir()
+    assert run("index", notes, "--index", idx, "-q").returncode == 0
+    assert indexed(idx)["n00002"] == "3"
+
+
 @pytest.mark.parametrize("marker, message", [
     ("hello\n", "n'est pas un index searchkit"),
     (f"searchkit-index {MARKER_FORMAT + 1}\n", f"plus récente de searchkit (format {MARKER_FORMAT + 1})"),

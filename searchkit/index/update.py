@@ -28,7 +28,8 @@ from whoosh.util import random_name
 
 from searchkit import config
 from searchkit.analysis import ANALYSIS_VERSION
-from searchkit.errors import IndexDamaged, IndexLocked, IndexMissing, IndexOutdated, IndexWriteError
+from searchkit.display import escaped
+from searchkit.errors import IndexDamaged, IndexForeign, IndexLocked, IndexMissing, IndexOutdated, IndexWriteError
 from searchkit.index.folder import claim_folder, remove, segment_ids, sweep
 from searchkit.index.lock import index_lock
 from searchkit.index.manifest import JOURNAL, Manifest, ManifestError, read_journal, save_journal, save_seal
@@ -158,6 +159,9 @@ class _Update:
         sweep(self.index_dir, journal=journal)  # what a killed run left
         if journal is not None and "paths" not in journal:  # killed before its commit: nothing to resume
             remove(self.index_dir / JOURNAL)
+        temp = self.index_dir / f"{INDEX_NAME}.tmp"
+        if temp.exists():  # not a journaled writer's (the sweep removed that): Whoosh would empty it
+            raise IndexForeign(t("index.foreign_temp", path=escaped(temp)))
         prepare_writelock(self.index_dir, INDEX_NAME)
         try:
             manifest = Manifest.read(self.index_dir)
