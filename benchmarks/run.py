@@ -405,7 +405,7 @@ def catalogs_ready() -> str | None:
 
 def read_all(sources: list[Path]) -> tuple[int, float, Counter, list[tuple], Counter, Counter, int]:
     """Every record through searchkit's readers: count, seconds, and the vocabulary for queries."""
-    from searchkit.index import read_source
+    from searchkit.sources.read import read_source
     from searchkit.sources.scan import scan
 
     files, _ = scan(sources)

@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
     if cmd == "fts5-records":
         import fts5
         from searchkit.sources.scan import scan
-        from searchkit.index import read_source
+        from searchkit.sources.read import read_source
 
         conn = fts5.connect(Path(argv[1]))
         files, _ = scan([Path(p) for p in argv[2:]])

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from searchkit.errors import SearchkitError
-from searchkit.index import inspect_index, read_source
+from searchkit.index import inspect_index
+from searchkit.sources.read import read_source
 from searchkit.model import Problem
 from searchkit.sources.scan import scan
 from searchkit.textnorm import facet_key

@@ -43,6 +43,10 @@ class IndexWriteError(SearchkitError):
     """The index folder cannot be written (read-only, disk full...)."""
 
 
+class IndexForeign(SearchkitError):
+    """The index folder holds files and is not a searchkit index: nothing is written there."""
+
+
 class QueryError(SearchkitError):
     """The query cannot be understood, even as plain words."""
 

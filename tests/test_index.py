@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from searchkit import index as index_mod
+from searchkit.index import folder, open as index_open, schema, update as index_mod
 from searchkit.errors import IndexLocked, IndexMissing
 from searchkit.index import Manifest, index_lock, open_index, update_index
 from searchkit.query import Engine
@@ -124,7 +124,8 @@ def test_manifest_records_every_file(tmp_path, notes):
 def test_an_index_of_another_version_is_rebuilt_and_said(tmp_path, notes, monkeypatch):
     idx = tmp_path / "idx"
     update_index(idx, [notes])
-    monkeypatch.setattr(index_mod, "INDEX_NAME", "sk999")
+    for module in (schema, index_open, folder, index_mod):
+        monkeypatch.setattr(module, "INDEX_NAME", "sk999")
     report = update_index(idx, [notes])
     assert report.rebuilt
     assert any("autre version" in p.message for p in report.problems)
@@ -167,3 +168,25 @@ def test_opening_an_index_does_not_read_it_into_memory(tmp_path):
     tracemalloc.stop()
     engine.close()
     assert peak < size / 4, (peak, size)
+
+
+def test_opening_for_a_query_reads_the_seal_not_the_whole_manifest(tmp_path, notes, monkeypatch):
+    """The seal (a few numbers written after the manifest) is enough while it fits the
+    manifest and the index; any change to either and the whole manifest is read and checked."""
+    import json
+
+    from searchkit.errors import IndexDamaged
+
+    idx = tmp_path / "idx"
+    update_index(idx, [notes])
+    reads = []
+    real = Manifest.read.__func__
+    monkeypatch.setattr(Manifest, "read", classmethod(lambda cls, folder: reads.append(folder) or real(cls, folder)))
+    open_index(idx).close()
+    assert reads == []
+    data = json.loads((idx / "manifest.json").read_text("utf-8"))
+    data["documents"] += 1
+    (idx / "manifest.json").write_text(json.dumps(data), "utf-8")
+    with pytest.raises(IndexDamaged) as err:
+        open_index(idx)
+    assert reads == [idx] and "le manifeste annonce 10 fiche(s), l'index en contient 9" in err.value.message

@@ -14,6 +14,8 @@ import time
 import pytest
 
 import searchkit.index as index_module
+import searchkit.index.update as index_update
+import searchkit.whoosh_internals as internals
 from searchkit.errors import IndexWriteError
 from searchkit.index import Manifest, update_index
 from searchkit.query import Engine
@@ -45,15 +47,15 @@ def _answers(index_dir) -> list:
 
 @pytest.fixture
 def small_threshold(monkeypatch):
-    monkeypatch.setattr(index_module, "PARALLEL_BYTES", 1)
-    monkeypatch.setattr(index_module._ParallelWriter, "batch", 2)  # every worker gets records
+    monkeypatch.setattr(index_update, "PARALLEL_BYTES", 1)
+    monkeypatch.setattr(internals.ParallelWriter, "batch", 2)  # every worker gets records
 
 
 def test_two_workers_write_the_index_one_process_writes(tmp_path, small_threshold, monkeypatch):
     notes = copy_notes(tmp_path)
     serial = update_index(tmp_path / "serial", [notes], rebuild=True)
-    started, original = [], index_module._ParallelWriter._new_task
-    monkeypatch.setattr(index_module._ParallelWriter, "_new_task", lambda self: started.append(original(self)) or started[-1])
+    started, original = [], internals.ParallelWriter._new_task
+    monkeypatch.setattr(internals.ParallelWriter, "_new_task", lambda self: started.append(original(self)) or started[-1])
     parallel = update_index(tmp_path / "parallel", [notes], rebuild=True, workers=2)
     assert len(started) == 2
     assert (parallel.added, parallel.records, parallel.problems) == (serial.added, serial.records, serial.problems)
@@ -84,7 +86,7 @@ def test_a_failing_worker_fails_the_rebuild_and_the_previous_index_stays(tmp_pat
     def disk_full(self, filename, doc_count):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(index_module._Worker, "_process_file", disk_full)  # the workers are forked after this
+    monkeypatch.setattr(internals.Worker, "_process_file", disk_full)  # the workers are forked after this
     with pytest.raises(IndexWriteError) as failure:
         update_index(tmp_path / "idx", [notes], rebuild=True, workers=2)
     assert "(disque plein)" in str(failure.value)  # the worker's error, as the parent's one would be

@@ -224,23 +224,27 @@ def test_a_writer_killed_while_holding_the_lock_does_not_block_the_next_one(tmp_
 _CHILD = """
 import os, signal, sys
 from pathlib import Path
-import whoosh.index
-from searchkit import index
+from searchkit import whoosh_internals
+from searchkit.index import update as index
 
 notes, idx, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 die = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
-real_save = index.Manifest.save
+real_journal, real_toc = index.save_journal, whoosh_internals._DurableCommit._commit_toc
 
-def save(self, folder):
-    real_save(self, folder)
-    if point == "after the journal" and self.pending is not None:
+def save_journal(folder, journal):
+    real_journal(folder, journal)
+    if point == "after the journal" and "paths" in journal:
         die()
 
-index.Manifest.save = save
+def commit_toc(self, segments):
+    real_toc(self, segments)
+    die()
+
+index.save_journal = save_journal
 if point == "after the commit":  # the new TOC is in place, the manifest is not
     index._committed_state = die
 if point == "inside the commit":  # the new TOC is in place, the old segments not yet deleted
-    whoosh.index.clean_files = die
+    whoosh_internals._DurableCommit._commit_toc = commit_toc
 index.update_index(idx, [notes])
 print("not killed")
 """

@@ -1,0 +1,131 @@
+"""What a record becomes in the index, and back: the fields, the stored document, its decoding.
+
+``record_from_stored`` is the one place that knows how a stored document becomes a Record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH
+from searchkit.model import Record
+from searchkit.textnorm import facet_key, fold
+
+INDEX_NAME = f"sk{ANALYSIS_VERSION}"  # the prefix of Whoosh's files: an analysis change makes a new index
+SEP = "\x1f"  # between values inside one stored facet string
+# a note's meta (file name, types, titles of its [[id]] targets) says less about it than a
+# dataset's (publisher, place): measured with evaluation/run.py (issue 5)
+NOTE_META_BOOST = 0.45
+
+
+def build_schema() -> Schema:
+    """Text fields are searched with per-field boosts set by the query layer
+    (title and tags first, then summary, then body); ``*_exact`` fields hold
+    unstemmed, unfolded copies so that exact forms rank first.  Facet fields
+    hold normalised keys (``facet_key``)."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        path=ID(stored=True),
+        title=TEXT(analyzer=FRENCH, stored=True),
+        title_exact=TEXT(analyzer=EXACT, phrase=False),
+        tags=TEXT(analyzer=FRENCH),
+        tags_exact=TEXT(analyzer=EXACT, phrase=False),
+        summary=TEXT(analyzer=FRENCH),
+        body=TEXT(analyzer=FRENCH),
+        # publisher, spatial, other front-matter values, the file name, and the
+        # titles of the notes this one links to with [[id]]
+        meta=TEXT(analyzer=FRENCH),
+        type=KEYWORD(commas=True),
+        tag=KEYWORD(commas=True),
+        publisher=KEYWORD(commas=True),
+        licence=KEYWORD(commas=True),
+        format=KEYWORD(commas=True),
+        links=KEYWORD(commas=True),
+        title_sort=ID(sortable=True),
+        # whoosh-reloaded 2.7.5 cannot write float columns: integers instead
+        mtime=NUMERIC(int, bits=64, sortable=True, default=0),  # seconds
+        richness=NUMERIC(int, sortable=True, default=0),  # per mille
+        # "field<SEP>key<SEP>label<SEP>..." per record, as a column: counting the
+        # facets of a few hundred hits reads this, not the stored documents
+        facets=COLUMN(columns.VarBytesColumn()),
+        data=STORED(),  # the rest of the Record, for display
+    )
+
+
+def facet_values(record: Record) -> dict[str, list[tuple[str, str]]]:
+    """Facet name -> [(key, label)] for one record, keys de-duplicated."""
+    raw = {
+        "type": record.types,
+        "tag": record.tags,
+        "publisher": (record.publisher,) if record.publisher else (),
+        "licence": (record.licence,) if record.licence else (),
+        "format": record.formats,
+    }
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, values in raw.items():
+        seen: dict[str, str] = {}
+        for value in values:
+            key = facet_key(value).replace(",", " ")
+            if key and key not in seen:
+                seen[key] = value.strip()
+        out[name] = list(seen.items())
+    return out
+
+
+def to_document(record: Record, linked: str = "") -> dict:
+    """The Whoosh document of ``record``; ``linked`` is the titles of its [[id]] targets."""
+    facets = facet_values(record)
+    extra_text = " ".join(v for _, v in record.extra)
+    data = {
+        "types": list(record.types), "tags": list(record.tags), "summary": record.summary,
+        "body": record.body, "links": list(record.links), "url": record.url, "title": record.title,
+        "created": record.created, "modified": record.modified, "publisher": record.publisher,
+        "licence": record.licence, "licence_original": record.licence_original,
+        "formats": list(record.formats), "spatial": record.spatial, "temporal": record.temporal,
+        "extra": [list(p) for p in record.extra], "position": record.position, "mtime": record.mtime,
+    }
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "path": record.path,
+        "title": record.title,
+        "title_exact": record.title,
+        "tags": " ; ".join(record.tags),
+        "tags_exact": " ; ".join(record.tags),
+        "summary": record.summary,
+        "body": record.body,
+        "meta": " ; ".join(filter(None, (record.publisher, record.spatial, " ".join(record.types), extra_text, record.url,
+                                         Path(record.path).stem if record.kind == "note" else "", linked))),
+        "type": ",".join(k for k, _ in facets["type"]),
+        "tag": ",".join(k for k, _ in facets["tag"]),
+        "publisher": ",".join(k for k, _ in facets["publisher"]),
+        "licence": ",".join(k for k, _ in facets["licence"]),
+        "format": ",".join(k for k, _ in facets["format"]),
+        "links": ",".join(record.links),
+        "title_sort": fold(record.title).casefold()[:200],
+        "mtime": int(record.mtime),
+        "richness": int(round(max(0.0, min(1.0, record.richness)) * 1000)),
+        "facets": SEP.join(f"{name}{SEP}{key}{SEP}{label}" for name, pairs in facets.items() for key, label in pairs).encode("utf-8"),
+        "data": data,
+        "_meta_boost": NOTE_META_BOOST if record.kind == "note" else 1.0,
+    }
+
+
+def record_from_stored(fields: dict) -> Record:
+    """Rebuild the Record from what the index stored."""
+    d = fields.get("data") or {}
+    return Record(
+        id=fields["id"], kind=fields.get("kind", "note"), title=fields.get("title", ""), path=fields.get("path", ""),
+        types=tuple(d.get("types", ())), summary=d.get("summary", ""), body=d.get("body", ""),
+        tags=tuple(d.get("tags", ())), links=tuple(d.get("links", ())), url=d.get("url", ""),
+        mtime=d.get("mtime", 0.0), created=d.get("created", ""), modified=d.get("modified", ""),
+        publisher=d.get("publisher", ""), licence=d.get("licence", ""), licence_original=d.get("licence_original", ""),
+        formats=tuple(d.get("formats", ())), spatial=d.get("spatial", ""), temporal=d.get("temporal", ""),
+        extra=tuple(tuple(p) for p in d.get("extra", ())), position=d.get("position", ""),
+    )
+
+
