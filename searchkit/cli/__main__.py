@@ -1,0 +1,5 @@
+"""``python -m searchkit.cli``: the same as the ``searchkit`` command."""
+
+from searchkit.cli import main
+
+main()
