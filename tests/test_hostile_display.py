@@ -347,3 +347,17 @@ async def test_the_app_opens_only_safe_links(tmp_path, link):
         await until(pilot, lambda: app.view is not None and app.view.record.title == "Zorglub sûr", what="good note")
         await pilot.press("o")
         assert opened == ["https://www.etalab.gouv.fr"]
+
+
+def test_indexing_the_project_folder_skips_its_own_index(tmp_path):
+    """``searchkit index .`` with the default ./index: the index is not read as a catalogue."""
+    project = tmp_path / "project"
+    (project / "notes").mkdir(parents=True)
+    (project / "notes" / "a.md").write_text("---\ntitle: Zorglub\n---\nzorglub\n", encoding="utf-8")
+    first = subprocess.run(SEARCHKIT + ["index", "."], cwd=project, capture_output=True, text=True)
+    assert first.returncode == 0 and first.stderr == ""
+    assert first.stdout.startswith("1 ajouté(s), 0 mis à jour")
+    again = subprocess.run(SEARCHKIT + ["index", "."], cwd=project, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stderr == ""
+    assert again.stdout.startswith("0 ajouté(s), 0 mis à jour, 0 supprimé(s), 0 déplacé(s), 1 inchangé(s), "
+                                   "0 avertissement(s) — 0 fiche(s)")
