@@ -219,8 +219,6 @@ def test_no_spelling_suggestions_when_only_the_filters_hide_the_matches(engine):
 
 def test_a_word_cut_short_is_completed_even_when_its_stem_is_short(tmp_path):
     """"sémant" stems to "sem", a word of no note: the letters typed are completed."""
-    from tests.helpers import write_note
-
     root = tmp_path / "notes"
     root.mkdir()
     write_note(root, "web.md", "Le web sémantique", "Des données reliées entre elles.")

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 
-from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, fail, fail_unexpected, index_option, main
+from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, index_option, main
 from searchkit.config import settings
 from searchkit.display import escaped, safe
-from searchkit.errors import SearchkitError
 from searchkit.messages import t
 
 
@@ -130,13 +129,9 @@ def harvest_cmd(url, kind, into, since, limit, full, fmt):
                 bar.stop()
             echo_err(t("harvest.interrupted"))
             sys.exit(130)
-        except SearchkitError as exc:
-            fail(exc)
         except OSError as exc:
             echo_err(f"{t('cli.error')}: {t('harvest.write_error', path=escaped(folder), reason=exc.strerror or exc)}")
             sys.exit(EXIT_ERROR)
-        except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
-            fail_unexpected(exc)
         finally:
             if bar is not None:
                 bar.stop()

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from searchkit.cli.app import EXIT_ERROR, echo_err, fail, fail_unexpected, index_option, json_text, main, warn
+from searchkit.cli.app import EXIT_ERROR, echo_err, index_option, json_text, main, warn
 from searchkit.config import settings
 from searchkit.display import escaped, problem_line, safe
-from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import IndexReport
 
@@ -74,13 +73,9 @@ def index_cmd(paths, index_dir, rebuild, follow_links, quiet):
     """
     try:
         report = run_index(index_dir, paths, rebuild, follow_links, quiet)
-    except SearchkitError as exc:
-        fail(exc)
     except KeyboardInterrupt:
         echo_err(t("cli.interrupted"))
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
-        fail_unexpected(exc)
     for problem in report.problems:
         warn(problem)
     if not quiet:
@@ -121,8 +116,6 @@ def watch_cmd(paths, index_dir):
             for problem in report.problems:
                 warn(problem)
             click.echo(t("watch.update", time=_time.strftime("%H:%M:%S"), summary=report_line(report)), nl=True)
-    except SearchkitError as exc:
-        fail(exc)
     except KeyboardInterrupt:
         pass
 
@@ -174,10 +167,7 @@ def check_cmd(paths, index_dir, fmt, follow_links):
     from searchkit.check import check_index
 
     cfg = settings(index_dir)
-    try:
-        report = check_index(cfg.index, [Path(p).absolute() for p in paths], follow_links=follow_links)
-    except SearchkitError as exc:
-        fail(exc)
+    report = check_index(cfg.index, [Path(p).absolute() for p in paths], follow_links=follow_links)
     if fmt == "json":
         click.echo(json_text(report.to_json(), indent=2))
     elif report.error is not None:
@@ -198,7 +188,4 @@ def tui_cmd(paths, index_dir):
         echo_err(f"{t('cli.error')}: {exc}")
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir, paths)
-    try:
-        sys.exit(run(cfg.index, cfg.sources))
-    except SearchkitError as exc:
-        fail(exc)
+    sys.exit(run(cfg.index, cfg.sources))

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from searchkit.cli.app import (EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, fail, fail_unexpected, filter_options,
+from searchkit.cli.app import (EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, filter_options,
                                index_option, json_text, main, parse_filters)
 from searchkit.cli.query_cmd import RECORD_FORMATS, render_records, render_text
 from searchkit.config import settings
@@ -54,8 +54,6 @@ def saved_add_cmd(name, text, types, tags, publishers, licences, formats, facet_
     except click.UsageError as exc:
         echo_err(f"{t('cli.error')}: {exc.message}")
         sys.exit(EXIT_ERROR)
-    except SearchkitError as exc:
-        fail(exc)
     click.echo(t("saved.replaced" if replaced else "saved.added", name=safe(search.name), search=safe(search.describe())))
 
 
@@ -65,10 +63,7 @@ def saved_list_cmd(fmt):
     """List the saved searches and when each last ran."""
     from searchkit.saved import last_runs, load, saved_path
 
-    try:
-        searches = load()
-    except SearchkitError as exc:
-        fail(exc)
+    searches = load()
     runs = last_runs()
     if fmt == "json":
         click.echo(json_text([{"name": s.name, "query": s.query, "filters": s.filters, "kind": s.kind, "sort": s.sort,
@@ -106,17 +101,12 @@ def saved_run_cmd(name, index_dir, only_new, limit, fmt, quiet):
         echo_err(f"{t('cli.error')}: {t('query.bad_limit', max=MAX_LIMIT)}")
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir)
+    search = get(name)
+    engine = Engine(cfg.index)
     try:
-        search = get(name)
-        engine = Engine(cfg.index)
-        try:
-            done = run(engine, search)
-        finally:
-            engine.close()
-    except SearchkitError as exc:
-        fail(exc)
-    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
-        fail_unexpected(exc)
+        done = run(engine, search)
+    finally:
+        engine.close()
     hits = done.new if only_new else done.results.hits
     shown = hits[:limit]
     if fmt in RECORD_FORMATS:
@@ -151,10 +141,7 @@ def saved_rm_cmd(name):
     """Forget the saved search NAME."""
     from searchkit.saved import remove
 
-    try:
-        remove(name)
-    except SearchkitError as exc:
-        fail(exc)
+    remove(name)
     click.echo(t("saved.removed", name=safe(name)))
 
 
@@ -217,20 +204,15 @@ def related_cmd(record, index_dir, limit, fmt):
     from searchkit.related import related, resolve
 
     cfg = settings(index_dir)
+    engine = Engine(cfg.index)
     try:
-        engine = Engine(cfg.index)
-        try:
-            record_id = resolve(engine, record)
-            if record_id is None:
-                echo_err(f"{t('cli.error')}: {t('related.unknown', record=escaped(record))}")
-                sys.exit(EXIT_ERROR)
-            found = related(engine, record_id, limit)
-        finally:
-            engine.close()
-    except SearchkitError as exc:
-        fail(exc)
-    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
-        fail_unexpected(exc)
+        record_id = resolve(engine, record)
+        if record_id is None:
+            echo_err(f"{t('cli.error')}: {t('related.unknown', record=escaped(record))}")
+            sys.exit(EXIT_ERROR)
+        found = related(engine, record_id, limit)
+    finally:
+        engine.close()
     if fmt == "json":
         click.echo(json_text([r.__dict__ for r in found], indent=2))
     elif found:

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from searchkit.cli.app import (EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, fail, fail_unexpected, filter_options,
+from searchkit.cli.app import (EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, filter_options,
                                index_option, json_text, main, parse_filters)
 from searchkit.config import settings
 from searchkit.display import escaped, safe, safe_marked
-from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, NOTE_FACETS, SORTS, Results
 
@@ -98,13 +97,8 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet
     cfg = settings(index_dir)
     # facets are counted only when they are printed
     facet_names = FACETS if fmt == "json" or show_facets else ()
-    try:
-        results = search(cfg.index, query_text, filters=filters, kind=kind, limit=limit, facets=facet_names,
-                         sort=sort, fuzzy=not no_fuzzy, explain=explain)
-    except SearchkitError as exc:
-        fail(exc)
-    except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2
-        fail_unexpected(exc)
+    results = search(cfg.index, query_text, filters=filters, kind=kind, limit=limit, facets=facet_names,
+                     sort=sort, fuzzy=not no_fuzzy, explain=explain)
     remember_search(query_text, filters, kind)
     if fmt in RECORD_FORMATS:
         click.echo(render_records(fmt, cfg.index, results.hits))
