@@ -94,115 +94,122 @@ def _inside(target: str, root: str) -> bool:
 
 def scan(sources, follow_links: bool = False) -> tuple[list[SourceFile], list[Problem]]:
     """Every indexable file below ``sources`` (folders or files), sorted, once each."""
-    files: dict[str, SourceFile] = {}
-    problems: list[Problem] = []
-
-    roots: dict[str, Path] = {}
-
-    def add(real: str, root: str, kind: str, rel: str, st: os.stat_result | None = None) -> None:
-        if real not in files:
-            files[real] = SourceFile(real, roots.get(root) or roots.setdefault(root, Path(root)), kind, rel, st)
-
+    found = _Scan(follow_links)
     for source in sources:
-        source = Path(source).absolute()
+        found.source(Path(source).absolute())
+    return [found.files[k] for k in sorted(found.files)], found.problems
+
+
+class _Scan:
+    """One scan: the files found (by real path) and the problems met, source after source."""
+
+    def __init__(self, follow_links: bool):
+        self.follow_links = follow_links
+        self.files: dict[str, SourceFile] = {}
+        self.problems: list[Problem] = []
+        self._roots: dict[str, Path] = {}
+
+    def add(self, real: str, root: str, kind: str, rel: str, st: os.stat_result | None = None) -> None:
+        if real not in self.files:
+            root_path = self._roots.get(root) or self._roots.setdefault(root, Path(root))
+            self.files[real] = SourceFile(real, root_path, kind, rel, st)
+
+    def warn(self, path, key: str, **values) -> None:
+        self.problems.append(Problem(path, t(key, **values)))
+
+    def source(self, source: Path) -> None:
+        """A file or folder named by the user."""
         if not _encodable(str(source)):
-            problems.append(Problem(shown(source), t("scan.bad_name")))
-            continue
+            return self.warn(shown(source), "scan.bad_name")
         try:
             st = os.stat(source)
         except (FileNotFoundError, NotADirectoryError):
-            problems.append(Problem(str(source), t("scan.missing")))
-            continue
+            return self.warn(str(source), "scan.missing")
         except OSError as exc:  # a name too long, a loop, no permission on a parent...
-            problems.append(Problem(str(source), t("scan.unexaminable", reason=exc.strerror or type(exc).__name__)))
-            continue
+            return self.warn(str(source), "scan.unexaminable", reason=exc.strerror or type(exc).__name__)
         if not stat.S_ISDIR(st.st_mode):
             kind = kind_of(source)
             if kind is None:
-                problems.append(Problem(str(source), t("scan.unsupported")))
+                self.warn(str(source), "scan.unsupported")
             elif not stat.S_ISREG(st.st_mode):
-                problems.append(Problem(str(source), t("scan.not_regular")))
+                self.warn(str(source), "scan.not_regular")
             else:
                 real = os.path.realpath(source)
-                add(real, os.path.dirname(real), kind, source.name)
-            continue
-        if is_index_folder(source):
-            continue  # an index folder given as a source: its manifest is not a catalogue
-        root_real = os.path.realpath(source)
-        below = root_real.rstrip(os.sep) + os.sep
+                self.add(real, os.path.dirname(real), kind, source.name)
+        elif not is_index_folder(source):  # an index folder given as a source: its manifest is no catalogue
+            self.folder(source)
+
+    def folder(self, source: Path) -> None:
+        """Every file below a folder, following links that stay inside it (or all, with follow_links)."""
+        root = os.path.realpath(source)
         seen_dirs: set[str] = set()
 
         def onerror(exc: OSError) -> None:
-            problems.append(Problem(shown(exc.filename or source), t("scan.denied")))
+            self.warn(shown(exc.filename or source), "scan.denied")
 
-        for dirpath, dirnames, filenames in os.walk(root_real, onerror=onerror, followlinks=True):
+        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
             real_dir = os.path.realpath(dirpath)
             if real_dir in seen_dirs:  # reached twice through links: already done
                 dirnames[:] = []
                 continue
             seen_dirs.add(real_dir)
-            keep = []
-            for d in sorted(dirnames):
-                full = os.path.join(dirpath, d)
-                if d.startswith(".") or d in config.SKIPPED_DIRS or is_index_folder(full):
-                    continue
-                if not _encodable(d):
-                    problems.append(Problem(shown(full), t("scan.bad_name")))
-                    continue
-                if os.path.islink(full):
-                    target = os.path.realpath(full)
-                    if not os.path.isdir(target):
-                        problems.append(Problem(full, t("scan.broken_link")))
-                        continue
-                    if _inside(real_dir, target):
-                        problems.append(Problem(full, t("scan.loop")))
-                        continue
-                    if _inside(target, root_real):
-                        continue  # its files are indexed where they really are
-                    if not follow_links:
-                        problems.append(Problem(full, t("scan.outside")))
-                        continue
-                keep.append(d)
-            dirnames[:] = keep
+            dirnames[:] = [d for d in sorted(dirnames) if self._enter(dirpath, real_dir, d, root)]
             for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                full = os.path.join(dirpath, name)
-                kind = kind_of(name)
-                if kind is None:
-                    continue
-                if not _encodable(name):
-                    problems.append(Problem(shown(full), t("scan.bad_name")))
-                    continue
-                rel = (full[len(below):] if full.startswith(below) else os.path.relpath(full, root_real)).replace(os.sep, "/")
-                is_link = False
-                try:
-                    st = os.lstat(full)  # one call for a regular file: it is its stat
-                    is_link = stat.S_ISLNK(st.st_mode)
-                    if is_link:
-                        st = os.stat(full)
-                except OSError as exc:
-                    if not is_link:
-                        key = "scan.vanished" if exc.errno == errno.ENOENT else "scan.denied"
-                    else:
-                        key = "scan.loop" if exc.errno == errno.ELOOP else "scan.broken_link"
-                    problems.append(Problem(full, t(key)))
-                    continue
-                if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device named like a note
-                    problems.append(Problem(full, t("scan.not_regular")))
-                    continue
-                if is_link:
-                    target = os.path.realpath(full)
-                    if not _inside(target, root_real) and not follow_links:
-                        problems.append(Problem(full, t("scan.outside")))
-                        continue
-                    if not _encodable(target):
-                        problems.append(Problem(shown(target), t("scan.bad_name")))
-                        continue
-                    if _inside(target, root_real):
-                        rel = os.path.relpath(target, root_real).replace(os.sep, "/")
-                    add(target, root_real, kind, rel)
-                    continue
-                # not a link, in a folder whose real path is known: no realpath() per file
-                add(os.path.join(real_dir, name), root_real, kind, rel, st)
-    return [files[k] for k in sorted(files)], problems
+                if not name.startswith(".") and kind_of(name) is not None:
+                    self._file(dirpath, real_dir, name, root)
+
+    def _enter(self, dirpath: str, real_dir: str, name: str, root: str) -> bool:
+        """Whether the walk goes into the sub-folder ``name`` (hidden ones, index folders and
+        links that loop, break or lead outside the sources are not entered)."""
+        full = os.path.join(dirpath, name)
+        if name.startswith(".") or name in config.SKIPPED_DIRS or is_index_folder(full):
+            return False
+        if not _encodable(name):
+            self.warn(shown(full), "scan.bad_name")
+            return False
+        if not os.path.islink(full):
+            return True
+        target = os.path.realpath(full)
+        if not os.path.isdir(target):
+            self.warn(full, "scan.broken_link")
+        elif _inside(real_dir, target):
+            self.warn(full, "scan.loop")
+        elif _inside(target, root):
+            pass  # its files are indexed where they really are
+        elif not self.follow_links:
+            self.warn(full, "scan.outside")
+        else:
+            return True
+        return False
+
+    def _file(self, dirpath: str, real_dir: str, name: str, root: str) -> None:
+        full = os.path.join(dirpath, name)
+        kind = kind_of(name)
+        if not _encodable(name):
+            return self.warn(shown(full), "scan.bad_name")
+        below = root.rstrip(os.sep) + os.sep
+        rel = (full[len(below):] if full.startswith(below) else os.path.relpath(full, root)).replace(os.sep, "/")
+        is_link = False
+        try:
+            st = os.lstat(full)  # one call for a regular file: it is its stat
+            is_link = stat.S_ISLNK(st.st_mode)
+            if is_link:
+                st = os.stat(full)
+        except OSError as exc:
+            if not is_link:
+                key = "scan.vanished" if exc.errno == errno.ENOENT else "scan.denied"
+            else:
+                key = "scan.loop" if exc.errno == errno.ELOOP else "scan.broken_link"
+            return self.warn(full, key)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device named like a note
+            return self.warn(full, "scan.not_regular")
+        if not is_link:  # in a folder whose real path is known: no realpath() per file
+            return self.add(os.path.join(real_dir, name), root, kind, rel, st)
+        target = os.path.realpath(full)
+        if not _inside(target, root) and not self.follow_links:
+            return self.warn(full, "scan.outside")
+        if not _encodable(target):
+            return self.warn(shown(target), "scan.bad_name")
+        if _inside(target, root):
+            rel = os.path.relpath(target, root).replace(os.sep, "/")
+        self.add(target, root, kind, rel)
