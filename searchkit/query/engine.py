@@ -19,13 +19,13 @@ from whoosh.scoring import BM25F
 
 from searchkit import whoosh_internals
 from searchkit.analysis import FRENCH, terms
+from searchkit.config import settings
 from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
-from searchkit.config import settings
 from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, build
 from searchkit.query.records import Linked, RecordView
 from searchkit.query.score import Scorer, Unsupported
@@ -294,7 +294,8 @@ class Engine:
         no prior outweighs a record named by a precise query."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        lifts = self._lifts(scores, docs, len(words))
+        ranking = settings().ranking
+        lifts = self._lifts(scores, docs, ranking["popularity"] / max(len(words), 1) ** 2)
         best = heapq.nlargest(max(limit, RERANK), docs,
                               key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
         if explain:  # Whoosh's hits, which know the terms they matched
@@ -303,11 +304,10 @@ class Engine:
             pool = [Scored(d, scores[d], searcher) for d in best]
         near = self._scores(bonus, memo, [hit.docnum for hit in pool]) if bonus is not None else {}
         richness = self._richness()
-        weight = settings().ranking["richness"]
 
         def extra(hit) -> float:
             lifted = hit.score + lifts.get(hit.docnum, 0.0)
-            prior = weight * (richness[hit.docnum] or 0) / 1000.0 * lifted if richness is not None else 0.0
+            prior = ranking["richness"] * (richness[hit.docnum] or 0) / 1000.0 * lifted if richness is not None else 0.0
             return lifts.get(hit.docnum, 0.0) + near.get(hit.docnum, 0.0) + prior
 
         totals = {hit.docnum: hit.score + extra(hit) for hit in pool}
@@ -326,14 +326,13 @@ class Engine:
         column = self._current().reader().column_reader("title_sort")
         return {d for d in docs if terms(FRENCH, column[d]) == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, words: int) -> dict[int, float]:
+    def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
         """What the popularity prior adds to each record's text score, before any cut:
-        ``score * w * popularity / n²`` for a query of ``n`` meaningful words (``w``:
-        the ``ranking.popularity`` setting).  One broad word leaves the choice among
+        ``score * weight * popularity``, ``weight`` being ``w / n²`` for a query of ``n``
+        meaningful words (``w``: the ``ranking.popularity`` setting).  One broad word leaves the choice among
         hundreds of similar matches to usage; every word typed more says more about
         the record wanted and lets the text decide.  A record without usage figures
         (every note) has popularity 0 and keeps its text score."""
-        weight = settings().ranking["popularity"] / max(words, 1) ** 2
         popular = self._popularity()
         if not weight or not popular:
             return {}
