@@ -7,6 +7,7 @@ A search: plan the query (``plan``), score it (``score``), count the facets
 from __future__ import annotations
 
 import heapq
+import math
 import pickle
 import struct
 import time
@@ -328,15 +329,19 @@ class Engine:
 
     def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
         """What the popularity prior adds to each record's text score, before any cut:
-        ``score * weight * popularity``, ``weight`` being ``w / n²`` for a query of ``n``
-        meaningful words (``w``: the ``ranking.popularity`` setting).  One broad word leaves the choice among
+        ``sqrt(score * best) * weight * popularity``, ``best`` being the best text score of
+        the query and ``weight`` ``w / n²`` for a query of ``n`` meaningful words (``w``:
+        the ``ranking.popularity`` setting).  Scaled halfway between the record's own score
+        and the best one: a popular record far down the text ranking can climb to the first
+        page, a record that barely matches cannot be carried by usage alone.  One broad word leaves the choice among
         hundreds of similar matches to usage; every word typed more says more about
         the record wanted and lets the text decide.  A record without usage figures
         (every note) has popularity 0 and keeps its text score."""
         popular = self._popularity()
         if not weight or not popular:
             return {}
-        return {d: scores[d] * weight * popular[d] for d in docs if d in popular}
+        best = max(scores[d] for d in docs)
+        return {d: math.sqrt(best * scores[d]) * weight * popular[d] for d in docs if d in popular}
 
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
