@@ -25,8 +25,9 @@ over recall); no group is chosen by hand:
    the tag.  This links the word people use (the tag ``pompier``) to the
    administrative name (``services d'incendie et de secours``).
 
-Nothing is wired into the search: the file is for review; a reviewed group is
-then moved into ``searchkit/thesaurus.yaml`` or loaded with ``SEARCHKIT_THESAURUS``.
+searchkit loads the file after ``searchkit/thesaurus.yaml`` (measured with
+``python -m evaluation.run``: no family of the three corpora moved); it stays
+reviewable: a wrong group is deleted, a good one may move into ``thesaurus.yaml``.
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ def tag_groups(records: list[Record], known: set[str]) -> list[tuple[list[str], 
 
 def render(groups: list[tuple[list[str], str]], records: int, folder: Path) -> str:
     lines = [
-        "# Groups mined from the catalogue by `python -m evaluation.thesaurus_mine`: for review,",
-        "# not loaded by searchkit (move a group into thesaurus.yaml, or load this file with",
-        "# SEARCHKIT_THESAURUS). Each comment says how the group was found.",
+        "# Groups mined from the catalogue by `python -m evaluation.thesaurus_mine`, loaded by",
+        "# searchkit after thesaurus.yaml; review them here (delete a wrong group, or move a good",
+        "# one into thesaurus.yaml). Each comment says how the group was found.",
         f"# {len(groups)} groups from {records} records of {folder.name}/.",
     ]
     for words, reason in groups:
@@ -225,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no catalogue folder at {folder}", file=sys.stderr)
         return 2
     records = read(folder)
-    known = {_key(item) for group in thesaurus.groups() for item in group}
+    # the hand-written groups (thesaurus.BUNDLED[1] is this script's own output)
+    known = {_key(item) for group in thesaurus.read(thesaurus.BUNDLED[0]) for item in group}
     groups = acronym_groups(records, known) + tag_groups(records, known)
     args.out.write_text(render(groups, len(records), folder), "utf-8")
     print(f"wrote {args.out}: {len(groups)} groups from {len(records)} records")

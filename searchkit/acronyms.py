@@ -45,7 +45,7 @@ _PARENS = re.compile(r"\(\s*([^()]{2,16}?)\s*\)")
 _MARKS = re.compile(r"[®©™.\s]")  # removed before folding: fold("®") is "(R)"
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
     """Upper case, no accents, letters and digits only: ``Ré.G.E®`` -> ``REGE``."""
     return re.sub(r"[^A-Z0-9]", "", fold(text).upper())
 
@@ -106,7 +106,7 @@ def names_title(acronym: str, title: str) -> bool:
 
     The run starts at a significant word; see the module docstring.
     """
-    letters = _key(acronym).lower()
+    letters = key(acronym).lower()
     if len(letters) < 2:
         return False
     words = _words(title)
@@ -118,5 +118,5 @@ def names_title(acronym: str, title: str) -> bool:
 
 def extends(typed: str, acronym: str) -> bool:
     """Whether ``acronym`` is longer than ``typed`` and starts with it (``CONSO`` -> ``CONSOENAF``)."""
-    short, long = _key(typed), _key(acronym)
+    short, long = key(typed), key(acronym)
     return len(short) >= 2 and len(long) > len(short) and long.startswith(short)

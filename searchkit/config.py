@@ -66,9 +66,10 @@ INDEX_MARKER = ".searchkit-index"
 
 # Ranking weights a user may tune in the ``[ranking]`` table, with their defaults
 RANKING: dict[str, float] = {
-    # weight of the dataset richness prior (description length, tags, resources): PRIOR in query.py
+    # share a dataset with the richest description (length, tags, resources) scores more in the re-ranking
     "richness": 0.15,
-    # weight of a dataset's popularity (views, followers, reuses) in its score (issue 13)
+    # weight of a dataset's popularity (views, followers, reuses) in its first-stage score:
+    # + sqrt(score * best score) * w * popularity / n**2 for n meaningful query words (query/engine.py _lifts)
     "popularity": 1.0,
 }
 # The portal APIs ``searchkit harvest`` speaks (sources/harvest/kinds.py has one entry each)

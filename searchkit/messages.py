@@ -54,7 +54,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # query
     "query.fallback": ("Aucune fiche ne contient tous les mots : résultats contenant une partie des mots.", "No record contains all the words: results containing some of them."),
     "query.nothing": ("Rien à chercher dans « {query} » : tapez des mots (ou * pour tout voir).", "Nothing to search for in '{query}': type some words (or * to see everything)."),
-    "query.rerank": ("forme exacte, mots proches, tous dans le titre, description riche", "exact form, words close together, all in the title, rich description"),
+    "query.popularity": ("popularité +{score} (vues, abonnés, réutilisations du jeu de données)", "popularity +{score} (views, followers, reuses of the dataset)"),
+    "query.rerank": ("forme exacte, mots proches, tous dans le titre, titre identique à la requête, description riche", "exact form, words close together, all in the title, title equal to the query, rich description"),
     "query.backfill": ("{n} fiche(s) contiennent tous les mots ; les suivantes n'en contiennent qu'une partie.", "{n} record(s) contain every word; the following ones contain only some."),
     "query.synonyms": ("Synonymes ajoutés : {pairs}.", "Synonyms added: {pairs}."),
     "query.fuzzy": ("Orthographe approchée : {pairs}.", "Close spellings: {pairs}."),

@@ -1,6 +1,9 @@
 """Synonyms applied at query time: acronyms and their expansions, spelling variants.
 
-The bundled ``thesaurus.yaml`` holds the French open-data vocabulary; a user file
+The bundled ``thesaurus.yaml`` holds the French open-data vocabulary, and
+``thesaurus-catalogue.yaml`` the groups mined from a real catalogue (acronyms and the
+titles their initials spell, tags that name one thing; each group says how it was
+found: ``python -m evaluation.thesaurus_mine``); a user file
 (``config.Settings.thesaurus``: ``SEARCHKIT_THESAURUS`` or the configuration file's
 ``thesaurus``) is merged over it.  Each entry is a group of
 equivalent expressions::
@@ -18,29 +21,34 @@ import yaml
 
 from searchkit.textnorm import fold
 
-BUNDLED = Path(__file__).with_name("thesaurus.yaml")
+BUNDLED = (Path(__file__).with_name("thesaurus.yaml"), Path(__file__).with_name("thesaurus-catalogue.yaml"))
 
 
 def _norm(text: str) -> str:
     return " ".join(fold(text).casefold().replace("'", " ").replace("’", " ").replace("-", " ").split())
 
 
+def read(path: Path) -> list[tuple[str, ...]]:
+    """The groups of one thesaurus file (none when it is missing or unreadable)."""
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or []
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    out = []
+    for group in data if isinstance(data, list) else []:
+        if isinstance(group, list):
+            items = tuple(str(x).strip() for x in group if str(x).strip())
+            if len(items) >= 2:
+                out.append(items)
+    return out
+
+
 @lru_cache(maxsize=4)
 def groups(user_file: Path | None = None) -> tuple[tuple[str, ...], ...]:
-    out: list[tuple[str, ...]] = []
-    for path in (BUNDLED, Path(user_file) if user_file else None):
-        if path is None or not path.is_file():
-            continue
-        try:
-            data = yaml.safe_load(path.read_text("utf-8")) or []
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            continue
-        for group in data if isinstance(data, list) else []:
-            if isinstance(group, list):
-                items = tuple(str(x).strip() for x in group if str(x).strip())
-                if len(items) >= 2:
-                    out.append(items)
-    return tuple(out)
+    """The bundled groups, then the user's."""
+    return tuple(g for path in (*BUNDLED, Path(user_file) if user_file else None) if path for g in read(path))
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,7 @@ from pathlib import Path
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from searchkit import acronyms
 from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH
 from searchkit.model import Record
 from searchkit.textnorm import facet_key, fold
@@ -19,6 +20,7 @@ SEP = "\x1f"  # between values inside one stored facet string
 # a note's meta (file name, types, titles of its [[id]] targets) says less about it than a
 # dataset's (publisher, place): measured with evaluation/run.py (issue 5)
 NOTE_META_BOOST = 0.45
+MIN_INITIALS = 3
 
 
 def build_schema() -> Schema:
@@ -49,11 +51,26 @@ def build_schema() -> Schema:
         # whoosh-reloaded 2.7.5 cannot write float columns: integers instead
         mtime=NUMERIC(int, bits=64, sortable=True, default=0),  # seconds
         richness=NUMERIC(int, sortable=True, default=0),  # per mille
+        popularity=NUMERIC(int, sortable=True, default=0),  # per mille: the first-stage prior
+        acronym=TEXT(analyzer=EXACT, phrase=False),  # the record's acronyms (acronym_terms)
         # "field<SEP>key<SEP>label<SEP>..." per record, as a column: counting the
         # facets of a few hundred hits reads this, not the stored documents
         facets=COLUMN(columns.VarBytesColumn()),
         data=STORED(),  # the rest of the Record, for display
     )
+
+
+def acronym_terms(record: Record) -> list[str]:
+    """The acronyms a record answers to, lower case: its ``acronym`` field (or the one its
+    title gives in parentheses), and the initials of its title's significant words from
+    each word on ("Périmètre de la Zone à Trafic Limité": ``pztl``, ``ztl``...), which a
+    typed acronym matches exactly or as their beginning: ``ZTL`` names consecutive words
+    anywhere in the title.  Runs of fewer than ``MIN_INITIALS`` letters are left out: two
+    letters start too many titles."""
+    initials = acronyms.acronym_of_title(record.title).lower()
+    runs = [initials[k:] for k in range(len(initials) - MIN_INITIALS + 1)]
+    found = [acronyms.key(record.acronym).lower()] + runs
+    return list(dict.fromkeys(k for k in found if len(k) >= 2))
 
 
 def facet_values(record: Record) -> dict[str, list[tuple[str, str]]]:
@@ -109,6 +126,8 @@ def to_document(record: Record, linked: str = "") -> dict:
         "title_sort": fold(record.title).casefold()[:200],
         "mtime": int(record.mtime),
         "richness": int(round(max(0.0, min(1.0, record.richness)) * 1000)),
+        "popularity": int(round(max(0.0, min(1.0, record.popularity)) * 1000)),
+        "acronym": " ".join(acronym_terms(record)),
         "facets": SEP.join(f"{name}{SEP}{key}{SEP}{label}" for name, pairs in facets.items() for key, label in pairs).encode("utf-8"),
         "data": data,
         "_meta_boost": NOTE_META_BOOST if record.kind == "note" else 1.0,

@@ -7,6 +7,7 @@ A search: plan the query (``plan``), score it (``score``), count the facets
 from __future__ import annotations
 
 import heapq
+import math
 import pickle
 import struct
 import time
@@ -19,13 +20,14 @@ from whoosh.scoring import BM25F
 
 from searchkit import whoosh_internals
 from searchkit.analysis import FRENCH, terms
+from searchkit.config import settings
 from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
-from searchkit.query.plan import BACKFILL, PRIOR, RERANK, TEXT_FIELDS, build
+from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, build
 from searchkit.query.records import Linked, RecordView
 from searchkit.query.score import Scorer, Unsupported
 from searchkit.query.snippets import SNIPPET_SCAN, SPACES, plain, snippet, word_pattern
@@ -43,6 +45,7 @@ class _Cache:
     scorer: Scorer | None = None
     facets: Facets | None = None
     richness: object = None
+    popularity: dict[int, float] | None = None
     titles: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -222,8 +225,7 @@ class Engine:
         elif sort == "modified":
             kwargs.update(sortedby="mtime", reverse=True)
         # every match scored at once, which also gives the total and the records to
-        # count facets on; sorted by title or date, or explained, Whoosh ranks them
-        walk = not kwargs and not explain
+        # count facets on; sorted by title or date, Whoosh ranks them
         memo: dict = {}  # postings read, shared by the query, its fallback and the re-ranking
         scores = None if isinstance(query, Q.Every) else self._scores(query, memo)
         base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
@@ -248,15 +250,15 @@ class Engine:
         hits: list[Hit] = []
         if limit and matched:
             pattern = word_pattern(built.stems, built.prefixes)
-            for hit, bonus in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
-                                        scores if walk else None, memo):
-                hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact))
+            for hit, bonus, lift in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
+                                              scores, memo, built.words):
+                hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact, lift))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
-            for hit, bonus in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain, kwargs,
-                                        fallback_scores if walk else None, memo):
-                hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact))
+            for hit, bonus, lift in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain,
+                                              kwargs, fallback_scores, memo, fallback.words):
+                hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact, lift))
         base |= base_extra
         matched |= extra
         facet_values: dict[str, tuple[FacetValue, ...]] = {}
@@ -280,30 +282,74 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo) -> list:
-        """(hit, bonus) of the best ``limit`` records.
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo, words: list[str]) -> list:
+        """(hit, bonus, popularity part) of the best ``limit`` records.
 
-        Records are ranked by the words alone (the scores of every match, from the
-        block scorer; Whoosh's collector when sorted or explained); the first
-        ``RERANK`` are then re-ordered with two mild extras: the proximity of the
-        query's words, and for datasets a prior for richer descriptions (at most
-        ``PRIOR`` more), so the national reference beats its many local copies."""
+        Records are ranked by the words and the popularity prior (``_lifts``: the
+        scores of every match, from the block scorer, Whoosh's collector when sorted);
+        the first ``RERANK`` are then re-ordered with two mild extras: the proximity
+        and exact forms of the query's words, and for datasets a prior for richer
+        descriptions (the ``ranking.richness`` setting: at most that share more), so
+        the national reference beats its many local copies.  A title that is exactly
+        the query of two words or more (``titled``) goes before the other candidates:
+        no prior outweighs a record named by a precise query."""
         if kwargs:  # sorted by title or date
-            return [(hit, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        if scores is not None:
-            best = heapq.nlargest(max(limit, RERANK), docs, key=lambda d: (scores[d], -d))  # ties: Whoosh's order
-            pool = [Scored(d, scores[d], searcher) for d in best]
+            return [(hit, 0.0, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
+        ranking = settings().ranking
+        lifts = self._lifts(scores, docs, ranking["popularity"] / max(len(words), 1) ** 2)
+        best = heapq.nlargest(max(limit, RERANK), docs,
+                              key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
+        if explain:  # Whoosh's hits, which know the terms they matched
+            pool = collect(searcher, query, len(best), set(best), True)
         else:
-            pool = collect(searcher, query, max(limit, RERANK), docs, explain)
+            pool = [Scored(d, scores[d], searcher) for d in best]
         near = self._scores(bonus, memo, [hit.docnum for hit in pool]) if bonus is not None else {}
         richness = self._richness()
 
         def extra(hit) -> float:
-            prior = PRIOR * (richness[hit.docnum] or 0) / 1000.0 * hit.score if richness is not None else 0.0
-            return near.get(hit.docnum, 0.0) + prior
+            lifted = hit.score + lifts.get(hit.docnum, 0.0)
+            prior = ranking["richness"] * (richness[hit.docnum] or 0) / 1000.0 * lifted if richness is not None else 0.0
+            return lifts.get(hit.docnum, 0.0) + near.get(hit.docnum, 0.0) + prior
 
-        scored = sorted(((hit, extra(hit)) for hit in pool), key=lambda pair: -(pair[0].score + pair[1]))
-        return scored[:limit]
+        totals = {hit.docnum: hit.score + extra(hit) for hit in pool}
+        top = max(totals.values(), default=0.0)
+        titled = self._titled(words, totals)
+        scored = sorted(((hit, totals[hit.docnum] - hit.score + (top if hit.docnum in titled else 0.0)) for hit in pool),
+                        key=lambda pair: (-(pair[0].score + pair[1]), pair[0].docnum))
+        return [(hit, bonus, lifts.get(hit.docnum, 0.0)) for hit, bonus in scored[:limit]]
+
+    def _titled(self, words: list[str], docs) -> set[int]:
+        """Which of ``docs`` have a title made of exactly the query's words (two or more,
+        analysed: case, accents, stop words and endings do not matter)."""
+        wanted = terms(FRENCH, " ".join(words))
+        if len(wanted) < 2:
+            return set()
+        column = self._current().reader().column_reader("title_sort")
+        return {d for d in docs if terms(FRENCH, column[d]) == wanted}
+
+    def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
+        """What the popularity prior adds to each record's text score, before any cut:
+        ``sqrt(score * best) * weight * popularity``, ``best`` being the best text score of
+        the query and ``weight`` ``w / n²`` for a query of ``n`` meaningful words (``w``:
+        the ``ranking.popularity`` setting).  Scaled halfway between the record's own score
+        and the best one: a popular record far down the text ranking can climb to the first
+        page, a record that barely matches cannot be carried by usage alone.  One broad word leaves the choice among
+        hundreds of similar matches to usage; every word typed more says more about
+        the record wanted and lets the text decide.  A record without usage figures
+        (every note) has popularity 0 and keeps its text score."""
+        popular = self._popularity()
+        if not weight or not popular:
+            return {}
+        best = max(scores[d] for d in docs)
+        return {d: math.sqrt(best * scores[d]) * weight * popular[d] for d in docs if d in popular}
+
+    def _popularity(self) -> dict[int, float]:
+        """Record number -> popularity (0..1) of the records that have one."""
+        if self._cache.popularity is None:
+            reader = self._current().reader()
+            column = reader.column_reader("popularity") if reader.has_column("popularity") else ()
+            self._cache.popularity = {d: v / 1000.0 for d, v in enumerate(column) if v}
+        return self._cache.popularity
 
     def _richness(self):
         if self._cache.richness is None:
@@ -329,7 +375,7 @@ class Engine:
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
     def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
-             exact: list | None = None) -> Hit:
+             exact: list | None = None, lift: float = 0.0) -> Hit:
         stored = hit.fields()
         d = stored.get("data") or {}
         text = d.get("body") or ""
@@ -342,8 +388,10 @@ class Engine:
             if m2 or not snip:
                 snip, marks = s2, m2
         details = self._explain(hit, origin, exact) if explain else ()
-        if explain and bonus:
-            details += (f"(+{t('query.rerank')}) {bonus:.2f}",)
+        if explain and lift:
+            details += (t("query.popularity", score=f"{lift:.2f}"),)
+        if explain and bonus - lift:
+            details += (f"(+{t('query.rerank')}) {bonus - lift:.2f}",)
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),

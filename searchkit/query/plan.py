@@ -14,7 +14,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from searchkit import thesaurus
+from searchkit import acronyms, thesaurus
 from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
 from searchkit.config import settings
 from searchkit.messages import t
@@ -29,7 +29,6 @@ COMMON_SHARE = 0.25  # a word in this share of the records or more is "common"
 COMMON_WEIGHT = 0.35  # ... and weighs this much
 ALTERNATIVE_SHARE = 0.6  # forms of one typed compound (joined, phrase, parts) each weigh this
 MAX_UNKNOWN_WORDS = 6  # words not in the index that get typo, prefix and split guesses
-PRIOR = 0.15  # a dataset with the richest description scores up to 15% more
 RERANK = 50  # candidates re-ordered by the proximity of the query's words
 COMMON_GROUP_WEIGHT = 0.5  # a common word or expression among meaningful ones weighs this much more
 PREFIX_FIELDS = ("title", "tags", "summary")  # where a typed prefix is completed
@@ -109,6 +108,10 @@ class QueryBuilder:
             self.unknown += 1
         if self.unknown > MAX_UNKNOWN_WORDS:  # a pasted paragraph: no guessing for every word
             return Or(options)
+        named = self._acronyms(text, frequency > 0, boost)
+        if named:
+            options += named
+            frequency = max(frequency, 1)
         split = self._split(text) if frequency < 3 and len(stem) >= 6 else None
         if split is not None:
             options.append(split)
@@ -145,6 +148,22 @@ class QueryBuilder:
                 self.origin.update((v, "fuzzy") for v in found)
             options += fuzzy
         return Or(options)
+
+    def _acronyms(self, text: str, known: bool, boost: float) -> list[Q.Query]:
+        """A word as an acronym, weighted like a title word: the records whose acronym it
+        is (``schema.acronym_terms``: their acronym field, their title's initials) and,
+        when it looks like one (all capitals, or short and unknown), the records whose
+        acronym or title initials start with it (``PLU``: "Plan Local d'Urbanisme
+        intercommunal", ``CONSO``: ``CONSOENAF``)."""
+        key = acronyms.key(text).lower()
+        if len(key) < 2 or key.isdigit():
+            return []
+        weight = dict(TEXT_FIELDS)["title"] * boost
+        found = [Q.Term("acronym", key, boost=weight)] if self.reader.doc_frequency("acronym", key) else []
+        if acronyms.looks_like_acronym(text, known):
+            found += [q for q in self._completions("acronym", key, weight * PREFIX_BOOST) if q.text != key]
+        self.origin.update((q.text, "acronym") for q in found)
+        return found
 
     def _damping(self, stem: str) -> float:
         """Words found in a quarter of the records or more carry little meaning

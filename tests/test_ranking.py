@@ -1,0 +1,137 @@
+"""Ranking priors and acronyms: the popularity prior on the real udata records of the
+shared corpus (366 records, indexed once), acronyms on records written for the test."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searchkit.cli import main
+from searchkit.index import update_index
+from searchkit.messages import t
+from searchkit.query import Engine
+from tests.helpers import write_note
+
+RNA = "datagouv:58e53811c751df03df38f42d"  # Répertoire National des Associations (2,345 views, 53 followers...)
+
+
+@pytest.fixture(scope="module")
+def udata_index(tmp_path_factory):
+    from tests.conftest import CORPUS
+
+    folder = CORPUS / "datasets" / "udata_json"
+    if not folder.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    index = tmp_path_factory.mktemp("udata") / "idx"
+    update_index(index, [folder])
+    return index
+
+
+def _search(index, text, **options):
+    engine = Engine(index)
+    try:
+        return engine.search(text, kind="dataset", facets=(), **options)
+    finally:
+        engine.close()
+
+
+def _configure(tmp_path, monkeypatch, popularity: float):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[ranking]\npopularity = {popularity}\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHKIT_CONFIG", str(config))
+
+
+def test_a_broad_word_puts_the_popular_national_dataset_first(udata_index):
+    hits = _search(udata_index, "associations").hits
+    assert hits[0].id == RNA
+    assert hits[0].title == "Répertoire National des Associations"
+
+
+def test_the_weight_is_read_from_the_configuration_file(udata_index, tmp_path, monkeypatch):
+    _configure(tmp_path, monkeypatch, 0)
+    hits = _search(udata_index, "associations", limit=10).hits
+    # by the words alone, short local titles that repeat the word come first
+    assert hits[0].title == "Associations sévriennes"
+    assert RNA not in [h.id for h in hits[:3]]
+
+
+def test_a_precise_title_still_comes_first(udata_index):
+    # "ASSOCIATIONS (JOAFE)" and the national register are far more popular
+    hits = _search(udata_index, "annuaire des associations").hits
+    assert hits[0].title == "Annuaire des associations"
+    hits = _search(udata_index, "subventions aux associations").hits
+    assert [h.title for h in hits[:2]] == ["Subventions aux associations"] * 2
+
+
+def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, monkeypatch):
+    with_prior = {h.id: h.score for h in _search(udata_index, "associations", limit=200).hits}
+    _configure(tmp_path, monkeypatch, 0)
+    without = {h.id: h.score for h in _search(udata_index, "associations", limit=200).hits}
+    assert with_prior.keys() == without.keys() and len(without) == 94
+    engine = Engine(udata_index)
+    try:
+        engine.searcher()
+        popular = engine._popularity()
+        popularity = {i: popular.get(engine._record_numbers("id", i)[0], 0.0) for i in without}
+    finally:
+        engine.close()
+    unmeasured = [i for i, p in popularity.items() if p == 0]
+    assert len(unmeasured) == 31
+    assert all(with_prior[i] == without[i] for i in unmeasured)  # never lowered
+    assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0)
+
+
+def test_explain_shows_the_popularity_part(udata_index):
+    result = CliRunner().invoke(main, ["query", "associations", "--kind", "dataset", "--explain", "-n", "1",
+                                       "--index", str(udata_index)])
+    assert result.exit_code == 0, result.output
+    assert "Répertoire National des Associations" in result.output
+    prefix = t("query.popularity", score="").split("+")[0]
+    line = next(line for line in result.output.splitlines() if line.strip().startswith("score"))
+    part = line.split(prefix + "+")[1].split()[0]
+    assert float(part) > 1.0
+
+
+def _dataset(folder, ident, title, acronym=None, description="Un jeu de données."):
+    record = {"id": ident, "slug": ident, "title": title, "description": description, "tags": [],
+              "license": "lov2", "resources": []}
+    if acronym:
+        record["acronym"] = acronym
+    (folder / f"{ident}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
+@pytest.fixture
+def acronym_engine(tmp_path):
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    _dataset(folder, "rna", "Registre des groupements déclarés", acronym="RNA")
+    _dataset(folder, "bal", "Fichier des voies de la commune (BAL)")
+    _dataset(folder, "ztl", "Périmètre de la zone à trafic limité de la presqu'île")
+    _dataset(folder, "enaf", "Consommation d'espaces", acronym="CONSOENAF")
+    _dataset(folder, "other", "Tarifs locaux", description="Zone de stationnement, trafic limité.")
+    _dataset(folder, "noise", "Bilan annuel", description="Un bilan.")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_note(notes, "plu.md", "Plan local d'urbanisme", "Les règles de construction de la ville.")
+    update_index(tmp_path / "idx", [folder, notes])
+    engine = Engine(tmp_path / "idx")
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("typed, first", [
+    ("RNA", "Registre des groupements déclarés"),  # the record's acronym field
+    ("bal", "Fichier des voies de la commune (BAL)"),  # the acronym its title gives in parentheses
+    ("ZTL", "Périmètre de la zone à trafic limité de la presqu'île"),  # initials of consecutive words
+    ("CONSO", "Consommation d'espaces"),  # a longer acronym that starts with it
+    ("PLU", "Plan local d'urbanisme"),  # a note's title
+])
+def test_a_typed_acronym_finds_its_record(acronym_engine, typed, first):
+    hits = acronym_engine.search(typed, facets=(), explain=True).hits
+    assert hits[0].title == first
+    assert any("(acronym)" in part for part in hits[0].explain)
+
+
+def test_a_known_lower_case_word_is_not_read_as_initials(acronym_engine):
+    # "bilan" is a word of the records: it is not completed as an acronym ("bilan..." initials)
+    assert [h.title for h in acronym_engine.search("bilan", facets=()).hits] == ["Bilan annuel"]
