@@ -182,8 +182,18 @@ def index_cmd(paths, index_dir, rebuild, follow_links, quiet):
 
 
 def _parse_facets(pairs, **named) -> dict[str, list[str]]:
+    """The filters of ``filter_options``: facet values, and date filters (one value each)
+    checked here so that a bad date is one line before anything runs."""
+    from searchkit.query import date_bounds
+
     filters: dict[str, list[str]] = {}
     for name, values in named.items():
+        if isinstance(values, str):  # a date filter
+            try:
+                date_bounds(name, values)
+            except SearchkitError as exc:
+                raise click.UsageError(exc.message) from None
+            values = [values]
         if values:
             filters.setdefault(name, []).extend(values)
     for pair in pairs:
@@ -277,6 +287,16 @@ def filter_options(command):
         click.option("--publisher", "publishers", multiple=True, help="Only this publisher (datasets)."),
         click.option("--licence", "licences", multiple=True, help="Only this licence (datasets)."),
         click.option("--format-of", "formats", multiple=True, help="Only datasets offering this file format (csv, geojson...)."),
+        click.option("--zone", "zones", multiple=True, shell_complete=_complete_facet("zone"),
+                     help="Only datasets covering this place (as the catalogue names it: France, country:fr...)."),
+        click.option("--granularity", "granularities", multiple=True, shell_complete=_complete_facet("granularity"),
+                     help="Only datasets of this spatial granularity (fr:commune, country...)."),
+        click.option("--frequency", "frequencies", multiple=True, shell_complete=_complete_facet("frequency"),
+                     help="Only datasets updated this often (annual, monthly, daily...)."),
+        click.option("--since", metavar="DATE", help="Only records modified on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--until", metavar="DATE", help="Only records modified on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--covers", metavar="YEAR[-YEAR]",
+                     help="Only datasets whose temporal coverage overlaps these years (e.g. 2020 or 2019-2021)."),
         click.option("--facet", "facet_pairs", multiple=True, metavar="KEY=VALUE", help="Any facet filter, e.g. --facet tag=budget."),
         click.option("--kind", type=click.Choice(["note", "dataset"]), help="Only notes or only datasets."),
     ]
@@ -302,29 +322,31 @@ RECORD_FORMATS = ("csv", "csl-json", "bibtex")
 @click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
 @click.option("--explain", is_flag=True, help="Show which words matched and the score of each hit.")
 @click.option("--no-fuzzy", is_flag=True, help="No typo tolerance.")
-def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet_pairs, kind, limit, fmt,
-              show_facets, sort, explain, no_fuzzy):
+def query_cmd(text, index_dir, types, tags, publishers, licences, formats, zones, granularities, frequencies,
+              since, until, covers, facet_pairs, kind, limit, fmt, show_facets, sort, explain, no_fuzzy):
     """Search the index.  Exit status: 0 found, 1 nothing found, 2 error.
 
     \b
     Query language: words (all required, with a fallback to some),
     "a phrase", a OR b (OU), -word / NOT word (SAUF), prefix*,
-    field:value for title: tag: type: kesako: publisher: licence: format: kind:
-    and any other front-matter key.
+    field:value for title: tag: type: kesako: publisher: licence: format: zone:
+    granularity: frequency: kind: and any other front-matter key.
     """
     from searchkit.query import search
 
     query_text = " ".join(text).strip()
-    if not query_text and not (types or tags or publishers or licences or formats or facet_pairs or kind):
-        _err(f"{t('cli.error')}: {t('query.empty')}")
-        sys.exit(EXIT_ERROR)
     if limit < 0 or limit > MAX_LIMIT:
         _err(f"{t('cli.error')}: {t('query.bad_limit', max=MAX_LIMIT)}")
         sys.exit(EXIT_ERROR)
     try:
-        filters = _parse_facets(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences, format=formats)
+        filters = _parse_facets(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences, format=formats,
+                                zone=zones, granularity=granularities, frequency=frequencies, since=since, until=until,
+                                covers=covers)
     except click.UsageError as exc:
         _err(f"{t('cli.error')}: {exc.message}")
+        sys.exit(EXIT_ERROR)
+    if not query_text and not (filters or kind):
+        _err(f"{t('cli.error')}: {t('query.empty')}")
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir)
     # facets are counted only when they are printed
@@ -554,13 +576,15 @@ def saved_cmd() -> None:
 @click.argument("text", nargs=-1)
 @filter_options
 @click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
-def saved_add_cmd(name, text, types, tags, publishers, licences, formats, facet_pairs, kind, sort):
+def saved_add_cmd(name, text, types, tags, publishers, licences, formats, zones, granularities, frequencies,
+                  since, until, covers, facet_pairs, kind, sort):
     """Save the search TEXT (with its filters) as NAME; a search of that name is replaced."""
     from searchkit.saved import SavedSearch, add, check_name
 
     try:
         filters = _parse_facets(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences,
-                                format=formats)
+                                format=formats, zone=zones, granularity=granularities, frequency=frequencies,
+                                since=since, until=until, covers=covers)
         search = SavedSearch(check_name(name), " ".join(text).strip(), filters, kind, sort)
         if not (search.query or filters or kind):
             raise click.UsageError(t("query.empty"))

@@ -329,6 +329,10 @@ def _extra(pairs: Iterable[tuple[str, Any]]) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
+# pairs of ``extra`` that are Record fields of their own
+OWN_FIELDS = ("acronym", "frequency", "granularity")
+
+
 def build(
     src: Src,
     *,
@@ -359,7 +363,7 @@ def build(
     """A dataset Record from raw catalogue fields, or a Problem if it has no title or id.
 
     The ``acronym``, ``frequency`` and ``granularity`` pairs of ``extra`` (every
-    reader names them so) also fill the fields of the same name; a record
+    reader names them so) fill the fields of the same name instead; a record
     without an acronym field gets the one its title gives in parentheses,
     unless it names one of the record's formats ("(SHP)").
     ``metrics`` are (signal, raw count) pairs: a count of None is a signal the
@@ -410,7 +414,7 @@ def build(
         formats=file_formats,
         spatial=one_line(text_of(spatial)),
         temporal=temporal,
-        extra=extras,
+        extra=tuple((k, v) for k, v in extras if k not in OWN_FIELDS),
         position=position,
         richness=richness(body, resources, pub, len(tag_tuple)),
         acronym=given.get("acronym") or in_title,
