@@ -35,6 +35,7 @@ class Facets:
         self._record_facets: dict[int, dict[str, list[tuple[str, str]]]] = {}
         self._column = None
         self._days: dict[str, list[tuple[int, array]]] = {}  # column -> (offset, values) per segment
+        self._dated: dict[tuple, frozenset] = {}
 
     def docs(self, name: str, key: str) -> frozenset:
         """The records (deleted ones left out) whose facet ``name`` has value ``key``."""
@@ -68,9 +69,12 @@ class Facets:
                                         for reader, offset in self.segments]
         return found
 
-    def dated(self, since: tuple[int, int] | None, covers: tuple[int, int] | None) -> set:
+    def dated(self, since: tuple[int, int] | None, covers: tuple[int, int] | None) -> frozenset:
         """The records (deleted ones left out) modified within ``since`` = (first, last day),
         and whose temporal coverage overlaps ``covers``; None leaves that side unchecked."""
+        cached = self._dated.get((since, covers))
+        if cached is not None:
+            return cached
         found: set[int] = set()
         modified = self.days("modified_day")
         starts, ends = self.days("cover_start"), self.days("cover_end")
@@ -81,7 +85,8 @@ class Facets:
                 if covers is not None and not (start[d] and start[d] <= covers[1] and end[d] >= covers[0]):
                     continue
                 found.add(offset + d)
-        return found - self.deleted
+        kept = self._dated[(since, covers)] = frozenset(found - self.deleted)
+        return kept
 
     def _codes_of(self, name: str) -> tuple[list[str], list[tuple[int, ...]]]:
         built = self._codes.get(name)
