@@ -134,7 +134,7 @@ def to_document(record: Record, linked: str = "") -> dict:
         "summary": record.summary,
         "body": record.body,
         "meta": " ; ".join(filter(None, (record.publisher, record.spatial, " ".join(record.types), extra_text, record.url,
-                                         record.acronym, record.frequency, record.granularity,
+                                         record.frequency, record.granularity,
                                          Path(record.path).stem if record.kind == "note" else "", linked))),
         "type": ",".join(k for k, _ in facets["type"]),
         "tag": ",".join(k for k, _ in facets["tag"]),
