@@ -147,9 +147,9 @@ def safe_record(record):
     """A ``model.Record`` for display: the body keeps its lines, every other text field is one safe line."""
     one = {name: safe(getattr(record, name)) for name in (
         "title", "summary", "created", "modified", "publisher", "licence", "licence_original",
-        "spatial", "temporal", "position")}
+        "spatial", "temporal", "position", "acronym", "granularity", "frequency")}
     return replace(
         record, **one, body=safe(record.body, newlines=True), types=tuple(map(safe, record.types)),
-        tags=tuple(map(safe, record.tags)), formats=tuple(map(safe, record.formats)),
+        tags=tuple(map(safe, record.tags)), formats=tuple(map(safe, record.formats)), zones=tuple(map(safe, record.zones)),
         extra=tuple((safe(k), safe(v)) for k, v in record.extra),
     )

@@ -63,6 +63,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.bad_limit": ("--limit doit être un nombre entre 0 et {max}.", "--limit must be a number from 0 to {max}."),
     "query.unknown_facet": ("Facette inconnue « {name} ». Facettes possibles : {known}.", "Unknown facet '{name}'. Known facets: {known}."),
     "query.bad_facet": ("« {value} » n'est pas de la forme clé=valeur (par exemple --facet tag=budget).", "'{value}' is not key=value (for example --facet tag=budget)."),
+    "query.bad_date": ("--{name} {value} : date illisible, écrivez AAAA, AAAA-MM ou AAAA-MM-JJ (par exemple --{name} 2024-03).", "--{name} {value}: unreadable date, write YYYY, YYYY-MM or YYYY-MM-DD (for example --{name} 2024-03)."),
+    "query.bad_covers": ("--{name} {value} : période illisible, écrivez une année ou deux (par exemple --{name} 2019-2021).", "--{name} {value}: unreadable period, write a year or two (for example --{name} 2019-2021)."),
     "query.empty": ("Requête vide : tapez des mots à chercher.", "Empty query: type some words to search for."),
     "query.no_results": ("Aucun résultat pour « {query} ».", "No results for '{query}'."),
     "query.did_you_mean": ("Vouliez-vous dire : {words} ?", "Did you mean: {words}?"),
@@ -73,6 +75,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "facet.publisher": ("Producteurs", "Publishers"),
     "facet.licence": ("Licences", "Licences"),
     "facet.format": ("Formats", "Formats"),
+    "facet.zone": ("Couverture spatiale", "Spatial coverage"),
+    "facet.granularity": ("Granularité spatiale", "Spatial granularity"),
+    "facet.frequency": ("Fréquence de mise à jour", "Update frequency"),
     "facet.kind": ("Nature", "Kind"),
     # cli
     "cli.warning": ("attention", "warning"),

@@ -20,10 +20,15 @@ from typing import Any
 
 # facets counted and filtered on: notes and datasets, then datasets only
 NOTE_FACETS = ("type", "tag")
-DATASET_FACETS = ("publisher", "licence", "format")
+DATASET_FACETS = ("publisher", "licence", "format", "zone", "granularity", "frequency")
 FACETS = NOTE_FACETS + DATASET_FACETS
 # other spellings a person may use for a facet name (``--facet tags=...``)
-FACET_ALIASES = {"tags": "tag", "types": "type", "formats": "format", "license": "licence"}
+FACET_ALIASES = {"tags": "tag", "types": "type", "formats": "format", "license": "licence", "zones": "zone",
+                 "frequence": "frequency", "granularite": "granularity"}
+# filters on dates, kept with the facet filters (``{"since": ["2024-03"]}``), values as
+# ``searchkit.dates.bounds`` reads them: since/until on the modified date, covers on
+# a dataset's temporal coverage
+DATE_FILTERS = ("since", "until", "covers")
 SORTS = ("relevance", "title", "modified")  # the first is the default
 # usage signals catalogues publish, the keys of ``Record.metrics``
 POPULARITY_SIGNALS = ("views", "downloads", "followers", "reuses", "discussions")

@@ -30,7 +30,7 @@ from searchkit.config import config_dir, state_dir
 from searchkit.errors import ConfigError, SearchkitError
 from searchkit.history import write_replacing
 from searchkit.messages import t
-from searchkit.model import FACET_ALIASES, FACETS, MAX_LIMIT, SORTS, Hit, Results
+from searchkit.model import DATE_FILTERS, FACET_ALIASES, FACETS, MAX_LIMIT, SORTS, Hit, Results
 
 SAVED_FILE = "saved.toml"
 RUNS_FILE = "saved-runs.json"
@@ -100,7 +100,7 @@ def _parse(name: str, table: object, path: Path) -> SavedSearch:
             continue
         facet = FACET_ALIASES.get(key, key)
         values = [value] if isinstance(value, str) else value
-        if facet not in FACETS or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        if (facet not in FACETS and facet not in DATE_FILTERS) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise bad(key)
         filters.setdefault(facet, []).extend(values)
     return SavedSearch(name, query, filters, kind, sort)

@@ -617,12 +617,13 @@ def test_build_rules():
     record = build(
         src, prefix="x", ident=" 1 ", title="Vélos &amp; trottinettes", position="ligne 2",
         tags=["Libre d’accès", "libre d'acces", "", "open data"],
-        extra=[("Frequency", "annual"), ("vide", ""), ("frequency", "doublon")],
+        extra=[("Frequency", "annual"), ("vide", ""), ("frequency", "doublon"), ("Slug", "velos")],
     )
     assert record.id == "x:1"
     assert record.title == "Vélos & trottinettes"
     assert record.tags == ("Libre d’accès", "open data")
-    assert record.extra == (("frequency", "annual"),)
+    # a pair that is a field of its own fills it, and is no longer in extra
+    assert (record.frequency, record.extra) == ("annual", (("slug", "velos"),))
 
 
 # ------------------------------------------------------------------ robustness (hypothesis)

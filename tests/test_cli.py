@@ -125,8 +125,9 @@ def test_help_and_readme_name_every_command(runner):
     for command in main.commands:
         assert command in result.stdout
         assert f"searchkit {command}" in readme, command
-    for option in ("--type", "--tag", "--publisher", "--licence", "--format-of", "--facet", "--kind",
-                   "--limit", "--format", "--facets", "--sort", "--explain", "--no-fuzzy", "--index"):
+    options = [o for param in main.commands["query"].params for o in param.opts if o.startswith("--")]
+    assert {"--zone", "--granularity", "--frequency", "--since", "--until", "--covers"} < set(options)
+    for option in options:
         assert option in readme, option
 
 

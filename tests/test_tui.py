@@ -201,6 +201,30 @@ async def test_facets_filter_and_counts_follow(make_app):
         assert any(p.startswith("[x] vie privée") for p in prompts)
 
 
+async def test_dataset_facets_in_the_panel(tmp_path, notes, opened):
+    """Real catalogue records: the panel adds spatial zone, granularity and update frequency."""
+    from tests.conftest import FIXTURES
+
+    catalogs = FIXTURES / "catalogs"
+    sources = (notes, catalogs / "udata-dataset.json", catalogs / "datagouv-export.csv")
+    app = create_app(tmp_path / "index", sources, watch=False, show_timing=False, open_url=opened.append)
+    async with app.run_test(size=(120, 60)) as pilot:
+        app = await ready(pilot)
+        await until(pilot, lambda: app.query("#facet-frequency FacetList"), what="the dataset facets")
+        assert app.facet_names == ("type", "tag", "publisher", "licence", "format", "zone", "granularity", "frequency")
+        assert [str(label.render()) for label in app.query(".facet-title")][-3:] == [
+            "Couverture spatiale", "Granularité spatiale", "Fréquence de mise à jour"]
+        assert facet_counts(app, "zone") == {"country:fr": 1, "Rennes": 1}
+        assert facet_counts(app, "granularity") == {"other": 2, "fr:commune": 1, "fr:departement": 1}
+        assert facet_counts(app, "frequency") == {"annual": 2}
+        await check_facet(pilot, "fr:commune")
+        assert app.filters == {"granularity": ["fr:commune"]}
+        assert titles(app) == ["Stationnements vélos de Rennes Métropole"]
+        assert facet_counts(app, "zone") == {"Rennes": 1}
+        # disjunctive: the granularity counts ignore the granularity checked
+        assert facet_counts(app, "granularity") == {"other": 2, "fr:commune": 1, "fr:departement": 1}
+
+
 async def test_long_facet_lists_have_a_more_toggle(make_app):
     async with make_app().run_test(size=(100, 40)) as pilot:
         app = await ready(pilot)

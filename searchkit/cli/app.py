@@ -107,8 +107,18 @@ index_option = click.option("--index", "index_dir", type=click.Path(file_okay=Fa
 
 
 def parse_filters(pairs, **named) -> dict[str, list[str]]:
+    """The filters of ``filter_options``: facet values, and date filters (one value each)
+    checked here so that a bad date is one line before anything runs."""
+    from searchkit.query import date_bounds
+
     filters: dict[str, list[str]] = {}
     for name, values in named.items():
+        if isinstance(values, str):  # a date filter
+            try:
+                date_bounds(name, values)
+            except SearchkitError as exc:
+                raise click.UsageError(exc.message) from None
+            values = [values]
         if values:
             filters.setdefault(name, []).extend(values)
     for pair in pairs:
@@ -166,6 +176,16 @@ def filter_options(command):
         click.option("--publisher", "publishers", multiple=True, help="Only this publisher (datasets)."),
         click.option("--licence", "licences", multiple=True, help="Only this licence (datasets)."),
         click.option("--format-of", "formats", multiple=True, help="Only datasets offering this file format (csv, geojson...)."),
+        click.option("--zone", "zones", multiple=True, shell_complete=_complete_facet("zone"),
+                     help="Only datasets covering this place (as the catalogue names it: France, country:fr...)."),
+        click.option("--granularity", "granularities", multiple=True, shell_complete=_complete_facet("granularity"),
+                     help="Only datasets of this spatial granularity (fr:commune, country...)."),
+        click.option("--frequency", "frequencies", multiple=True, shell_complete=_complete_facet("frequency"),
+                     help="Only datasets updated this often (annual, monthly, daily...)."),
+        click.option("--since", metavar="DATE", help="Only records modified on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--until", metavar="DATE", help="Only records modified on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--covers", metavar="YEAR[-YEAR]",
+                     help="Only datasets whose temporal coverage overlaps these years (e.g. 2020 or 2019-2021)."),
         click.option("--facet", "facet_pairs", multiple=True, metavar="KEY=VALUE", help="Any facet filter, e.g. --facet tag=budget."),
         click.option("--kind", type=click.Choice(["note", "dataset"]), help="Only notes or only datasets."),
     ]

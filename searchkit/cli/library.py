@@ -40,13 +40,15 @@ def saved_cmd() -> None:
 @click.argument("text", nargs=-1)
 @filter_options
 @click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
-def saved_add_cmd(name, text, types, tags, publishers, licences, formats, facet_pairs, kind, sort):
+def saved_add_cmd(name, text, types, tags, publishers, licences, formats, zones, granularities, frequencies,
+                  since, until, covers, facet_pairs, kind, sort):
     """Save the search TEXT (with its filters) as NAME; a search of that name is replaced."""
     from searchkit.saved import SavedSearch, add, check_name
 
     try:
         filters = parse_filters(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences,
-                                format=formats)
+                                format=formats, zone=zones, granularity=granularities, frequency=frequencies,
+                                since=since, until=until, covers=covers)
         search = SavedSearch(check_name(name), " ".join(text).strip(), filters, kind, sort)
         if not (search.query or filters or kind):
             raise click.UsageError(t("query.empty"))

@@ -70,29 +70,31 @@ RECORD_FORMATS = ("csv", "csl-json", "bibtex")
 @click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
 @click.option("--explain", is_flag=True, help="Show which words matched and the score of each hit.")
 @click.option("--no-fuzzy", is_flag=True, help="No typo tolerance.")
-def query_cmd(text, index_dir, types, tags, publishers, licences, formats, facet_pairs, kind, limit, fmt,
-              show_facets, sort, explain, no_fuzzy):
+def query_cmd(text, index_dir, types, tags, publishers, licences, formats, zones, granularities, frequencies,
+              since, until, covers, facet_pairs, kind, limit, fmt, show_facets, sort, explain, no_fuzzy):
     """Search the index.  Exit status: 0 found, 1 nothing found, 2 error.
 
     \b
     Query language: words (all required, with a fallback to some),
     "a phrase", a OR b (OU), -word / NOT word (SAUF), prefix*,
-    field:value for title: tag: type: kesako: publisher: licence: format: kind:
-    and any other front-matter key.
+    field:value for title: tag: type: kesako: publisher: licence: format: zone:
+    granularity: frequency: kind: and any other front-matter key.
     """
     from searchkit.query import search
 
     query_text = " ".join(text).strip()
-    if not query_text and not (types or tags or publishers or licences or formats or facet_pairs or kind):
-        echo_err(f"{t('cli.error')}: {t('query.empty')}")
-        sys.exit(EXIT_ERROR)
     if limit < 0 or limit > MAX_LIMIT:
         echo_err(f"{t('cli.error')}: {t('query.bad_limit', max=MAX_LIMIT)}")
         sys.exit(EXIT_ERROR)
     try:
-        filters = parse_filters(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences, format=formats)
+        filters = parse_filters(facet_pairs, type=types, tag=tags, publisher=publishers, licence=licences, format=formats,
+                                zone=zones, granularity=granularities, frequency=frequencies, since=since, until=until,
+                                covers=covers)
     except click.UsageError as exc:
         echo_err(f"{t('cli.error')}: {exc.message}")
+        sys.exit(EXIT_ERROR)
+    if not query_text and not (filters or kind):
+        echo_err(f"{t('cli.error')}: {t('query.empty')}")
         sys.exit(EXIT_ERROR)
     cfg = settings(index_dir)
     # facets are counted only when they are printed

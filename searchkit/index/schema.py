@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from whoosh import columns
@@ -12,6 +13,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from searchkit import acronyms
 from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH
+from searchkit.dates import NO_DAY, OPEN_END, OPEN_START, day_number
 from searchkit.model import Record
 from searchkit.textnorm import facet_key, fold
 
@@ -46,6 +48,9 @@ def build_schema() -> Schema:
         publisher=KEYWORD(commas=True),
         licence=KEYWORD(commas=True),
         format=KEYWORD(commas=True),
+        zone=KEYWORD(commas=True),
+        granularity=KEYWORD(commas=True),
+        frequency=KEYWORD(commas=True),
         links=KEYWORD(commas=True),
         title_sort=ID(sortable=True),
         # whoosh-reloaded 2.7.5 cannot write float columns: integers instead
@@ -53,6 +58,11 @@ def build_schema() -> Schema:
         richness=NUMERIC(int, sortable=True, default=0),  # per mille
         popularity=NUMERIC(int, sortable=True, default=0),  # per mille: the first-stage prior
         acronym=TEXT(analyzer=EXACT, phrase=False),  # the record's acronyms (acronym_terms)
+        # days as yyyymmdd (searchkit.dates), 0 when unknown: the last modification
+        # (a note without a ``modified`` date: its file's), the temporal coverage
+        modified_day=NUMERIC(int, sortable=True, default=NO_DAY),
+        cover_start=NUMERIC(int, sortable=True, default=NO_DAY),
+        cover_end=NUMERIC(int, sortable=True, default=NO_DAY),
         # "field<SEP>key<SEP>label<SEP>..." per record, as a column: counting the
         # facets of a few hundred hits reads this, not the stored documents
         facets=COLUMN(columns.VarBytesColumn()),
@@ -81,6 +91,10 @@ def facet_values(record: Record) -> dict[str, list[tuple[str, str]]]:
         "publisher": (record.publisher,) if record.publisher else (),
         "licence": (record.licence,) if record.licence else (),
         "format": record.formats,
+        "zone": record.zones,
+        "granularity": (record.granularity,) if record.granularity else (),
+        # "unknown" says nothing a filter could use
+        "frequency": (record.frequency,) if facet_key(record.frequency) not in ("", "unknown") else (),
     }
     out: dict[str, list[tuple[str, str]]] = {}
     for name, values in raw.items():
@@ -91,6 +105,23 @@ def facet_values(record: Record) -> dict[str, list[tuple[str, str]]]:
                 seen[key] = value.strip()
         out[name] = list(seen.items())
     return out
+
+
+def modified_day(record: Record) -> int:
+    """The day ``record`` was last modified: its ``modified`` date, else for a note its file's."""
+    day = day_number(record.modified)
+    if not day and record.kind == "note" and record.mtime:
+        day = int(time.strftime("%Y%m%d", time.localtime(record.mtime)))
+    return day
+
+
+def coverage_days(record: Record) -> tuple[int, int]:
+    """The first and last days of the temporal coverage, (0, 0) without one."""
+    start, end = record.coverage()
+    first, last = day_number(start), day_number(end, last=True)
+    if not (first or last):
+        return NO_DAY, NO_DAY
+    return first or OPEN_START, last or OPEN_END
 
 
 def to_document(record: Record, linked: str = "") -> dict:
@@ -104,7 +135,11 @@ def to_document(record: Record, linked: str = "") -> dict:
         "licence": record.licence, "licence_original": record.licence_original,
         "formats": list(record.formats), "spatial": record.spatial, "temporal": record.temporal,
         "extra": [list(p) for p in record.extra], "position": record.position, "mtime": record.mtime,
+        "acronym": record.acronym, "zones": list(record.zones), "granularity": record.granularity,
+        "frequency": record.frequency, "metrics": [list(p) for p in record.metrics], "featured": record.featured,
+        "quality": record.quality, "popularity": record.popularity, "richness": record.richness,
     }
+    cover_start, cover_end = coverage_days(record)
     return {
         "id": record.id,
         "kind": record.kind,
@@ -116,18 +151,25 @@ def to_document(record: Record, linked: str = "") -> dict:
         "summary": record.summary,
         "body": record.body,
         "meta": " ; ".join(filter(None, (record.publisher, record.spatial, " ".join(record.types), extra_text, record.url,
+                                         record.frequency, record.granularity,
                                          Path(record.path).stem if record.kind == "note" else "", linked))),
         "type": ",".join(k for k, _ in facets["type"]),
         "tag": ",".join(k for k, _ in facets["tag"]),
         "publisher": ",".join(k for k, _ in facets["publisher"]),
         "licence": ",".join(k for k, _ in facets["licence"]),
         "format": ",".join(k for k, _ in facets["format"]),
+        "zone": ",".join(k for k, _ in facets["zone"]),
+        "granularity": ",".join(k for k, _ in facets["granularity"]),
+        "frequency": ",".join(k for k, _ in facets["frequency"]),
         "links": ",".join(record.links),
         "title_sort": fold(record.title).casefold()[:200],
         "mtime": int(record.mtime),
         "richness": int(round(max(0.0, min(1.0, record.richness)) * 1000)),
         "popularity": int(round(max(0.0, min(1.0, record.popularity)) * 1000)),
         "acronym": " ".join(acronym_terms(record)),
+        "modified_day": modified_day(record),
+        "cover_start": cover_start,
+        "cover_end": cover_end,
         "facets": SEP.join(f"{name}{SEP}{key}{SEP}{label}" for name, pairs in facets.items() for key, label in pairs).encode("utf-8"),
         "data": data,
         "_meta_boost": NOTE_META_BOOST if record.kind == "note" else 1.0,
@@ -145,6 +187,10 @@ def record_from_stored(fields: dict) -> Record:
         publisher=d.get("publisher", ""), licence=d.get("licence", ""), licence_original=d.get("licence_original", ""),
         formats=tuple(d.get("formats", ())), spatial=d.get("spatial", ""), temporal=d.get("temporal", ""),
         extra=tuple(tuple(p) for p in d.get("extra", ())), position=d.get("position", ""),
+        acronym=d.get("acronym", ""), zones=tuple(d.get("zones", ())), granularity=d.get("granularity", ""),
+        frequency=d.get("frequency", ""), metrics=tuple((name, count) for name, count in d.get("metrics", ())),
+        featured=d.get("featured", False), quality=d.get("quality", 0.0), popularity=d.get("popularity", 0.0),
+        richness=d.get("richness", 0.0),
     )
 
 

@@ -7,7 +7,8 @@ Query language (French and English operators)::
     a OR b, a OU b        either
     -mot, NOT mot, SAUF mot
     champ:valeur          title:, tag:, type:, kesako:, publisher:, licence:, format:,
-                          kind:, or any other front-matter key
+                          zone:, granularity:, frequency:, kind:, or any other
+                          front-matter key
     préfix*               words starting with it (3 letters at least)
 
 Words combine with AND; when no record has them all, the search falls back to
@@ -21,9 +22,9 @@ searched as plain words.
 
 from searchkit.errors import SearchkitError
 from searchkit.model import MAX_LIMIT, SORTS
-from searchkit.query.engine import Engine, search
+from searchkit.query.engine import Engine, date_bounds, search
 from searchkit.query.parse import parse
 from searchkit.query.plan import build
 from searchkit.query.snippets import plain, snippet
 
-__all__ = ["Engine", "search", "parse", "build", "snippet", "plain", "SearchkitError", "SORTS", "MAX_LIMIT"]
+__all__ = ["Engine", "search", "date_bounds", "parse", "build", "snippet", "plain", "SearchkitError", "SORTS", "MAX_LIMIT"]

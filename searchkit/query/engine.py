@@ -21,10 +21,11 @@ from whoosh.scoring import BM25F
 from searchkit import whoosh_internals
 from searchkit.analysis import FRENCH, terms
 from searchkit.config import settings
+from searchkit.dates import bounds
 from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
-from searchkit.model import FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
+from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
 from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, build
@@ -195,8 +196,9 @@ class Engine:
             raise QueryError(f"sort: {sort} ({', '.join(SORTS)})")
         filters = {k: list(v) for k, v in (filters or {}).items() if v}
         for name in filters:
-            if name not in FACETS and name not in ("kind", "id"):
+            if name not in FACETS and name not in DATE_FILTERS and name not in ("kind", "id"):
                 raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
+        dates = {name: [date_bounds(name, v) for v in filters.pop(name)] for name in DATE_FILTERS if name in filters}
         for name in facets:
             if name not in FACETS:
                 raise QueryError(t("query.unknown_facet", name=name, known=", ".join(FACETS)))
@@ -204,12 +206,25 @@ class Engine:
             filters["kind"] = [kind]
         searcher = self.searcher()
         try:
-            return self._search(searcher, started, text, filters, limit, facets, facet_top, sort,
+            return self._search(searcher, started, text, filters, dates, limit, facets, facet_top, sort,
                                 prefix_last, fuzzy, use_thesaurus, explain)
         except READ_ERRORS as exc:  # damaged data met in the middle of a search
             raise as_damaged(self.index_dir, exc) from exc
 
-    def _search(self, searcher, started, text, filters, limit, facets, facet_top, sort,
+    def _dated(self, dates: dict[str, list[tuple[int, int]]]) -> set | None:
+        """The records the date filters keep (None: no date filter): modified within
+        every since/until bound, their coverage overlapping every covers range."""
+        if not dates:
+            return None
+        modified = dates.get("since", []) + dates.get("until", [])
+        window = (max(lo for lo, _ in modified), min(hi for _, hi in modified)) if modified else None
+        found: set | None = None
+        for covers in dates.get("covers") or [None]:
+            kept = self._facets().dated(window, covers)
+            found = kept if found is None else found & kept
+        return found
+
+    def _search(self, searcher, started, text, filters, dates, limit, facets, facet_top, sort,
                 prefix_last, fuzzy, use_thesaurus, explain) -> Results:
         reader = searcher.reader()
         built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
@@ -230,7 +245,13 @@ class Engine:
         scores = None if isinstance(query, Q.Every) else self._scores(query, memo)
         base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
         keys = {name: [v if name in ("kind", "id") else facet_key(v) for v in values] for name, values in filters.items()}
-        all_filter = self._facets().matching(keys)
+        dated = self._dated(dates)
+
+        def passing(skip: str | None = None) -> set | None:
+            found = self._facets().matching(keys, skip=skip)
+            return dated if found is None else (found if dated is None else found & dated)
+
+        all_filter = passing()
         matched = base if all_filter is None else base & all_filter
         # fewer records than a page contain every word: records containing some
         # of the words follow them (ranked after), and the notice says so.  Decided
@@ -265,7 +286,7 @@ class Engine:
         for name in facets:
             docs = matched
             if name in filters:  # disjunctive: a facet's counts ignore its own selection
-                other = self._facets().matching(keys, skip=name)
+                other = passing(skip=name)
                 docs = base if other is None else base & other
             facet_values[name] = self._facets().count(name, docs, facet_top)
         suggestions: tuple[str, ...] = ()
@@ -400,6 +421,15 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def date_bounds(name: str, value: str) -> tuple[int, int]:
+    """The days ``(first, last)`` of a date filter (``searchkit.dates.bounds``); a value
+    of the wrong form is a ``QueryError`` that says which forms are read."""
+    found = bounds(name, value)
+    if found is None:
+        raise QueryError(t(f"query.bad_{'covers' if name == 'covers' else 'date'}", name=name, value=value))
+    return found
 
 
 def search(index_dir: Path, text: str, **options) -> Results:

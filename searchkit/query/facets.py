@@ -4,11 +4,13 @@ Each facet (type, tag, publisher...) is read once per index generation into one
 tuple of value codes per record (a record may carry several values), from its
 posting blocks; counting the records of a search is then one pass over their
 codes.  A value's label (its most common spelling) is looked up only for the
-values shown.
+values shown.  The date filters read numeric columns (days as ``yyyymmdd``,
+``searchkit.dates``) the same way: once per generation, one array per segment.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from itertools import chain
 
@@ -32,6 +34,8 @@ class Facets:
         self._labels: dict[tuple[str, str], str] = {}
         self._record_facets: dict[int, dict[str, list[tuple[str, str]]]] = {}
         self._column = None
+        self._days: dict[str, list[tuple[int, array]]] = {}  # column -> (offset, values) per segment
+        self._dated: dict[tuple, frozenset] = {}
 
     def docs(self, name: str, key: str) -> frozenset:
         """The records (deleted ones left out) whose facet ``name`` has value ``key``."""
@@ -56,6 +60,33 @@ class Facets:
                 docs |= self.docs(name, key)
             result = docs if result is None else result & docs
         return result
+
+    def days(self, name: str) -> list[tuple[int, array]]:
+        """The numeric column ``name`` of every record, as (offset, values) per segment."""
+        found = self._days.get(name)
+        if found is None:
+            found = self._days[name] = [(offset, array("l", reader.column_reader(name)))
+                                        for reader, offset in self.segments]
+        return found
+
+    def dated(self, since: tuple[int, int] | None, covers: tuple[int, int] | None) -> frozenset:
+        """The records (deleted ones left out) modified within ``since`` = (first, last day),
+        and whose temporal coverage overlaps ``covers``; None leaves that side unchecked."""
+        cached = self._dated.get((since, covers))
+        if cached is not None:
+            return cached
+        found: set[int] = set()
+        modified = self.days("modified_day")
+        starts, ends = self.days("cover_start"), self.days("cover_end")
+        for (offset, days), (_, start), (_, end) in zip(modified, starts, ends):
+            for d in range(len(days)):
+                if since is not None and not (days[d] and since[0] <= days[d] <= since[1]):
+                    continue
+                if covers is not None and not (start[d] and start[d] <= covers[1] and end[d] >= covers[0]):
+                    continue
+                found.add(offset + d)
+        kept = self._dated[(since, covers)] = frozenset(found - self.deleted)
+        return kept
 
     def _codes_of(self, name: str) -> tuple[list[str], list[tuple[int, ...]]]:
         built = self._codes.get(name)

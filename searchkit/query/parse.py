@@ -25,6 +25,8 @@ KEYWORD_ALIASES = {
     "type": "type", "types": "type", "kind": "kind", "nature": "kind",
     "publisher": "publisher", "producteur": "publisher", "organisation": "publisher",
     "licence": "licence", "license": "licence", "format": "format", "id": "id",
+    "zone": "zone", "granularity": "granularity", "granularite": "granularity",
+    "frequency": "frequency", "frequence": "frequency",
 }
 OR_WORDS = {"or", "ou"}
 AND_WORDS = {"and", "et"}

@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from searchkit.messages import t
-from searchkit.model import FacetValue
+from searchkit.model import DATE_FILTERS, FacetValue
 from searchkit.textnorm import facet_key
 from searchkit.tui.render import matches
 
@@ -233,8 +233,10 @@ class FacetPanel(VerticalScroll):
             self.toggle(box.facet, event.value)
 
     def select(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
-        """Check exactly these values (any spelling; a saved search's filters); the keys checked."""
-        self.selected = {name: list(dict.fromkeys(facet_key(v) for v in values)) for name, values in filters.items() if values}
+        """Check exactly these values (any spelling; a saved search's filters); the keys checked.
+        A date filter (``model.DATE_FILTERS``) has no list: it is kept as it is."""
+        self.selected = {name: list(dict.fromkeys(v if name in DATE_FILTERS else facet_key(v) for v in values))
+                         for name, values in filters.items() if values}
         self._fill_all()
         return {k: list(v) for k, v in self.selected.items()}
 
