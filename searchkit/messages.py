@@ -4,6 +4,9 @@
 ``config.language()`` (French unless ``SEARCHKIT_LANG``/``LANG`` ask for English).
 Messages say what happened and what to do next.
 
+Long, and one thing: the one catalogue of strings, so that a translator reads
+every message in one list and a test checks both languages key by key.
+
     >>> t("where.line", line=3)  # doctest: +SKIP
     'ligne 3'
 """

@@ -3,6 +3,8 @@
 Pinned to ``whoosh-reloaded==2.7.5`` (tests/test_whoosh_internals.py checks the version and
 every attribute used here).  Nothing is patched at import: ``install_index_side()`` installs
 the one global patch, and the index calls it before it opens or writes anything.
+Long, and one thing: the one boundary with Whoosh's internals the design asks for, so that
+a Whoosh upgrade is checked here and nowhere else.
 
 # ---- index side ----
 

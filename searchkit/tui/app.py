@@ -4,58 +4,57 @@
 what ``searchkit`` / ``searchkit tui`` call.  Everything slow runs in thread
 workers and comes back as a message; a failure becomes a notification.
 
+``SearchApp`` holds the state, the layout, searching, the preview and moving
+around; three mixins hold the rest by role: ``records.RecordActions`` (cite,
+related records, copy a path, open a link, edit), ``library.LibraryActions``
+(the search history, saved searches) and ``indexing.IndexingActions`` (index
+updates and the watcher).  The mixins name their message handlers
+``on_<message>`` instead of decorating them with ``@on``: Textual collects
+``@on`` handlers only on classes built by its own metaclass, and a mixin is a
+plain class.
+
     >>> app = create_app(Path("index"), (Path("notes"),), watch=False)   # doctest: +SKIP
     >>> app.run()                                                         # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import subprocess
 import threading
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
 from textual import on, work
-from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.content import Content
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from searchkit.cite import bibtex_entry, citekey
 from searchkit.config import Portal, settings
-from searchkit.display import escaped, problem_line, safe
+from searchkit.display import safe
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
-from searchkit.model import NOTE_FACETS, SORTS, IndexReport, Results
+from searchkit.model import NOTE_FACETS, SORTS, Results
 from searchkit.query.records import RecordView
-from searchkit.saved import SavedSearch
-from searchkit.tui.backend import Backend, changed
-from searchkit.tui.events import (Failure, IndexDone, IndexProgress, RelatedFound, SavedCounted, SearchDone,
-                                  SourcesChanged, ViewLoaded)
+from searchkit.tui.backend import Backend
+from searchkit.tui.events import Failure, SearchDone, ViewLoaded
 from searchkit.tui.facets import FacetPanel
-from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE, editor_command
+from searchkit.tui.indexing import SHOW_PROGRESS_AFTER, IndexingActions
+from searchkit.tui.keys import HELP_KEYS, KEY_DISPLAY, KEYS, MODAL_ACTIONS, PALETTE
+from searchkit.tui.library import LibraryActions
 from searchkit.tui.preview import Preview
+from searchkit.tui.records import RecordActions
 from searchkit.tui.render import display_path
 from searchkit.tui.results import EmptyState, ResultList, empty_text, status_text
-from searchkit.sources.harvest import last_harvested
-from searchkit.tui.screens import ChoiceScreen, HelpScreen, IndexingScreen, NameScreen
-from searchkit.urls import openable
-from searchkit.watcher import watch_changes
+from searchkit.tui.screens import HelpScreen
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
 HISTORY_PAUSE = 1.0  # seconds of quiet typing before a search is remembered in the history
-SHOW_PROGRESS_AFTER = 0.3  # an update shorter than this shows no progress view
-PROGRESS_EVERY = 0.1  # seconds between two progress messages
 
 
-class SearchApp(App[int]):
+class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
     """searchkit's terminal app (build it with ``create_app``)."""
 
     CSS_PATH = "app.tcss"
@@ -163,30 +162,12 @@ class SearchApp(App[int]):
         if not walked:  # a search taken back from the history is not remembered again
             self._remember_timer = self.set_timer(HISTORY_PAUSE, self._remember)
 
-    def _remember(self) -> None:
-        """The search typed, once the typing paused (the history never holds results)."""
-        if self.query_text.strip():
-            self.backend.remember(self.query_text, dict(self.filters))
-
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
         if self._q(ResultList).hits:
             self._q(ResultList).focus()
         elif self.results is not None and self.results.suggestions and self.results.query == self.query_text:
             self.action_suggest(self.results.suggestions[0])  # "did you mean", from the keyboard
-
-    def _walk_history(self, older: bool) -> None:
-        """↑ / ↓ in the search field: the previous / next remembered search (below the newest: empty)."""
-        if self._walk is None:
-            self._walk = self.backend.past_queries()
-            self._walk_at = len(self._walk)
-        self._walk_at = max(0, self._walk_at - 1) if older else min(len(self._walk), self._walk_at + 1)
-        search = self._q("#search", Input)
-        self._walk_value = self._walk[self._walk_at] if self._walk_at < len(self._walk) else ""
-        search.value = self._walk_value
-        search.cursor_position = len(search.value)
-        if self._walk_at >= len(self._walk):
-            self._walk = None
 
     def refresh_results(self) -> None:
         """Search again with the current text, filters and sort (newest wins)."""
@@ -352,186 +333,6 @@ class SearchApp(App[int]):
         else:
             self.notify(t("tui.notify.no_filters"), timeout=2)
 
-    def _target(self) -> tuple[str, str] | None:
-        """(path, url) of the record shown, else of the highlighted hit."""
-        if self.view is not None:
-            return self.view.record.path, self.view.record.url
-        hit = self._q(ResultList).current
-        return (hit.path, hit.url) if hit else None
-
-    def _target_id(self) -> str | None:
-        """The id of the record shown, else of the highlighted hit."""
-        if self.view is not None:
-            return self.view.record.id
-        hit = self._q(ResultList).current
-        return hit.id if hit else None
-
-    def action_cite(self) -> None:
-        record_id = self._target_id()
-        record = self.backend.record(record_id) if record_id else None
-        if record is None:
-            self.notify(t("tui.notify.no_record"), severity="warning")
-            return
-        self.copy_to_clipboard(bibtex_entry(record))
-        self.notify(t("tui.notify.cited", key=citekey(record)), timeout=3)
-
-    def action_related(self) -> None:
-        record_id = self._target_id()
-        if record_id is None:
-            self.notify(t("tui.notify.no_record"), severity="warning")
-            return
-        self._find_related(record_id)
-
-    @work(thread=True, group="related", exclusive=True, exit_on_error=False)
-    def _find_related(self, record_id: str) -> None:
-        try:
-            record = self.backend.record(record_id)
-            found = self.backend.related(record_id) if record is not None else []
-        except SearchkitError as exc:
-            self.post_message(Failure(exc.message))
-            return
-        self.post_message(RelatedFound(record.title if record else record_id, found))
-
-    @on(RelatedFound)
-    def _show_related(self, message: RelatedFound) -> None:
-        if not self._alive():
-            return
-        choices = []
-        for r in message.found:
-            reasons = [t(f"related.linked.{r.linked}")] if r.linked else []
-            if r.shared_tags:
-                reasons.append(t("related.tags", tags=", ".join(r.shared_tags)))
-            if r.words:
-                reasons.append(t("related.words", words=", ".join(r.words)))
-            choices.append((r.id, Content.assemble((r.title or r.id, "bold"), "\n", (" · ".join(reasons), "dim"))))
-        self.push_screen(ChoiceScreen(t("tui.related.title", title=message.title), choices, t("tui.related.empty")),
-                         self._related_chosen)
-
-    def _related_chosen(self, record_id: str | None) -> None:
-        if record_id is None:
-            return
-        if self.view is not None and self.view.record.id != record_id:
-            self.history.append((self.view.record.id, self.view.record.title or self.view.record.id))
-        self.main_screen.add_class("-preview-open")
-        self.load_view(record_id)
-        self._q(Preview).focus()
-
-    def action_save_search(self) -> None:
-        if not (self.query_text.strip() or any(self.filters.values())):
-            self.notify(t("tui.notify.nothing_to_save"), severity="warning")
-            return
-        self.push_screen(NameScreen(t("tui.name.title"), self.query_text.strip()[:60]), self._save_named)
-
-    def _save_named(self, name: str | None) -> None:
-        if name is None:
-            return
-        labels = self._q(FacetPanel).labels
-        filters = {k: [labels.get((k, v), v) for v in vs] for k, vs in self.filters.items() if vs}
-        try:
-            replaced = self.backend.save_search(SavedSearch(name, self.query_text.strip(), filters, None, self.sort))
-        except SearchkitError as exc:
-            self.notify(exc.message, severity="error", timeout=8)
-            return
-        self.notify(t("tui.notify.replaced" if replaced else "tui.notify.saved", name=name), timeout=3)
-
-    def action_saved_searches(self) -> None:
-        self._count_saved()
-
-    @work(thread=True, group="saved", exclusive=True, exit_on_error=False)
-    def _count_saved(self) -> None:
-        try:
-            counted = self.backend.saved_searches()
-        except SearchkitError as exc:
-            self.post_message(Failure(exc.message))
-            return
-        self.post_message(SavedCounted(counted))
-
-    @on(SavedCounted)
-    def _show_saved(self, message: SavedCounted) -> None:
-        if not self._alive():
-            return
-        choices = [(s.name, Content.assemble((s.name, "bold"), "  ", (t("tui.saved.new", n=n), "bold" if n else "dim"),
-                                             "\n", (s.describe(), "dim")))
-                   for s, n in message.counted]
-        self.push_screen(ChoiceScreen(t("tui.saved.title"), choices, t("tui.saved.empty")), self._saved_chosen)
-
-    def _saved_chosen(self, name: str | None) -> None:
-        if name is None:
-            return
-        try:
-            search = self.backend.run_saved(name)
-        except SearchkitError as exc:
-            self.notify(exc.message, severity="error", timeout=8)
-            return
-        self.sort = search.sort
-        self.filters = self._q(FacetPanel).select(search.filters)
-        box = self._q("#search", Input)
-        box.value = search.query
-        box.cursor_position = len(search.query)
-        self.query_text = search.query
-        self.refresh_results()
-
-    def action_copy_path(self) -> None:
-        target = self._target()
-        if target is None:
-            self.notify(t("tui.notify.no_record"), severity="warning")
-            return
-        self.copy_to_clipboard(target[0])
-        self.notify(t("tui.notify.copied", path=escaped(target[0])), timeout=3)
-
-    def action_open_link(self) -> None:
-        target = self._target()
-        if target is None:
-            self.notify(t("tui.notify.no_record"), severity="warning")
-        elif not target[1]:
-            self.notify(t("tui.notify.no_link"), severity="warning")
-        else:
-            self._browse(target[1])
-
-    def _browse(self, url: str) -> None:
-        target = openable(url)
-        if target is None:  # javascript:, file:, a value a browser would take as an option...
-            self.notify(t("tui.notify.unsafe_link", url=safe(url)), severity="warning", timeout=6)
-            return
-        self.notify(t("tui.notify.opening", url=target), timeout=3)
-        if self._open_url is not None:
-            self._open_url(target)
-        else:
-            self.open_url(target)  # the terminal driver calls webbrowser.open
-
-    def action_edit(self) -> None:
-        target = self._target()
-        if target is None:
-            self.notify(t("tui.notify.no_record"), severity="warning")
-            return
-        path = target[0]
-        if not Path(path).is_file():
-            self.notify(t("tui.notify.no_file", path=escaped(path)), severity="error")
-            return
-        argv = editor_command()
-        if argv is None:
-            self.notify(t("tui.notify.no_editor"), severity="error")
-            return
-        try:
-            if self.is_headless:  # tests: nothing to hand the terminal over to
-                code = subprocess.run([*argv, path], check=False).returncode
-            else:
-                with self.suspend():
-                    code = subprocess.run([*argv, path], check=False).returncode
-        except (OSError, SuspendNotSupported) as exc:
-            self.notify(t("tui.notify.editor_failed", editor=" ".join(argv), reason=exc), severity="error")
-            return
-        if code:
-            self.notify(t("tui.notify.editor_status", code=code), severity="warning")
-        self._update_index("edit")
-
-    def action_reindex(self) -> None:
-        if self._indexing:
-            self.notify(t("tui.notify.busy"), severity="warning")
-            return
-        self.push_screen(IndexingScreen(self.backend.sources))
-        self._update_index("manual")
-
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(keys, t(key)) for keys, key in HELP_KEYS]))
 
@@ -543,84 +344,6 @@ class SearchApp(App[int]):
         for title, help_key, action in PALETTE:
             yield SystemCommand(t(title), t(help_key), getattr(self, f"action_{action}"))
 
-    # ------------------------------------------------------------ index
-    def _update_index(self, reason: str) -> None:
-        self._indexing += 1
-        self._index_worker(reason)
-
-    def _show_progress_if_slow(self) -> None:
-        if self._indexing and not isinstance(self.screen, IndexingScreen):
-            self.push_screen(IndexingScreen(self.backend.sources))
-
-    @work(thread=True, group="index", exit_on_error=False)
-    def _index_worker(self, reason: str) -> None:
-        last = [0.0]
-
-        def progress(done: int, total: int, path: str) -> None:
-            now = time.monotonic()
-            if done == total or now - last[0] >= PROGRESS_EVERY:
-                last[0] = now
-                self.post_message(IndexProgress(done, total, path))
-
-        report = names = None
-        try:
-            report = self.backend.update(progress)
-            names = self.backend.facet_names()
-        except SearchkitError as exc:
-            self.post_message(Failure(exc.message))
-        finally:
-            self.post_message(IndexDone(reason, report, names))
-
-    @on(IndexProgress)
-    def _progress(self, message: IndexProgress) -> None:
-        if not self._alive():
-            return
-        if isinstance(self.screen, IndexingScreen):
-            self.screen.progress(message.done, message.total, message.path)
-
-    @on(IndexDone)
-    def _indexed(self, message: IndexDone) -> None:
-        if not self._alive():
-            return
-        self._indexing = max(0, self._indexing - 1)
-        self.index_runs += 1
-        if not self._indexing and isinstance(self.screen, IndexingScreen):
-            self.pop_screen()
-        report = message.report
-        if message.facet_names is not None:
-            self.facet_names = message.facet_names
-        if report is not None:
-            self._tell(message.reason, report)
-        if message.reason == "start" and self.watch:
-            self._watch()
-        self.harvested = harvest_status(self.portals)  # a harvest changes the sources: this runs after it
-        self.refresh_results()
-
-    def _tell(self, reason: str, report: IndexReport) -> None:
-        if report.problems and reason in ("start", "manual"):
-            self.notify(t("tui.notify.problems", n=len(report.problems), first=problem_line(report.problems[0])),
-                        severity="warning", timeout=6)
-        if reason == "manual":
-            self.notify(t("tui.notify.updated", added=report.added, updated=report.updated,
-                          removed=report.removed) if changed(report) else t("tui.notify.up_to_date"))
-        elif reason in ("watch", "edit") and changed(report):
-            self.notify(t("tui.notify.updated", added=report.added, updated=report.updated,
-                          removed=report.removed), timeout=3)
-
-    @work(thread=True, group="watch", exit_on_error=False)
-    def _watch(self) -> None:
-        """Ask for a reindex whenever the sources change, until the app exits."""
-        for paths in watch_changes(self.backend.sources, self._stop):
-            if self._stop.is_set():
-                break
-            self.post_message(SourcesChanged(len(paths)))
-
-    @on(SourcesChanged)
-    def _sources_changed(self, message: SourcesChanged) -> None:
-        if not self._alive():
-            return
-        self._update_index("watch")
-
     # ------------------------------------------------------------ failures
     @on(Failure)
     def _failure(self, message: Failure) -> None:
@@ -631,19 +354,6 @@ class SearchApp(App[int]):
             error = event.worker.error
             self.notify(t("tui.notify.unexpected", error=f"{type(error).__name__}: {error}"),
                         severity="error", timeout=10)
-
-
-def harvest_status(portals: tuple[Portal, ...]) -> str:
-    """When each configured portal was last harvested, from its state file (local time)."""
-    parts = []
-    for portal in portals:
-        when = last_harvested(portal)
-        shown = t("harvest.never")
-        if when:
-            with contextlib.suppress(ValueError):
-                shown = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
-        parts.append(t("tui.status.harvested", name=safe(portal.name), when=shown))
-    return " · ".join(parts)
 
 
 def create_app(index_dir: Path, sources: tuple[Path, ...], *, watch: bool = True, show_timing: bool = True,

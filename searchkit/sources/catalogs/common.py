@@ -8,7 +8,9 @@ description has no title or no id.
 
 The text, licence and format helpers live in their own modules and are
 re-exported here (``html_to_text``, ``summarize``, ``normalise_licence``,
-``normalise_formats``).
+``normalise_formats``).  What remains is long, and one thing: every function
+here is a step from a catalogue's raw fields to a Record, the same for every
+reader.
 """
 
 from __future__ import annotations
@@ -334,6 +336,50 @@ def _extra(pairs: Iterable[tuple[str, Any]]) -> tuple[tuple[str, str], ...]:
 OWN_FIELDS = ("frequency", "granularity")
 
 
+def _plain_line(value: Any) -> str:
+    """One line of plain text from a field that may hold HTML (a title, a licence)."""
+    text = text_of(value)
+    return one_line(html_to_text(text) if "<" in text else text)
+
+
+def _missing_title_or_id(src: Src, title: str, ident: str, position: str) -> Problem | None:
+    """The Problem of a description without a title or without an id, else None."""
+    if not title:
+        return src.problem(say("record.no_title", ident=f" ({ident})" if ident else ""), where_of(position))
+    if not ident:
+        return src.problem(say("record.no_id", title=title[:60]), where_of(position))
+    return None
+
+
+def _body_text(description: Any, body_extra: str) -> str:
+    body = html_to_text(text_of(description))
+    return f"{body}\n\n{body_extra}".strip() if body_extra else body
+
+
+def _licence_texts(licence: Any, licence_url: Any, licence_original: Any) -> tuple[str, str]:
+    """(licence as shown, licence as the catalogue wrote it, else its URL)."""
+    shown = _plain_line(licence)
+    original = one_line(text_of(licence_original)) if licence_original is not None else shown
+    if not original and licence_url:
+        original = one_line(text_of(licence_url))
+    return shown, original
+
+
+def _title_acronym(title: str, formats: tuple[str, ...]) -> str:
+    """The acronym a title gives in parentheses, unless it names a format ("... de l'Aude (SHP)")."""
+    acronym = acronym_in_title(title)
+    return "" if acronym.lower() in formats else acronym
+
+
+def _priors(body: str, resources: int, publisher: str, tags: int, metrics: Iterable[tuple[str, Any]],
+            featured: Any, quality: Any) -> dict[str, Any]:
+    """The ranking priors of a record: how rich its description is, how much it is used, its popularity."""
+    usage = _metrics(metrics)
+    is_featured = _flag(featured)
+    return {"richness": richness(body, resources, publisher, tags), "metrics": usage, "featured": is_featured,
+            "quality": _quality(quality), "popularity": popularity(usage, is_featured)}
+
+
 def build(
     src: Src,
     *,
@@ -370,32 +416,18 @@ def build(
     ``metrics`` are (signal, raw count) pairs: a count of None is a signal the
     record does not have; "" or 0 one it has with no use yet.
     """
-    clean_title = one_line(html_to_text(text_of(title)) if "<" in text_of(title) else text_of(title))
+    clean_title = _plain_line(title)
     ident_text = one_line(text_of(ident))
-    if not clean_title:
-        return src.problem(
-            say("record.no_title", ident=f" ({ident_text})" if ident_text else ""), where_of(position)
-        )
-    if not ident_text:
-        return src.problem(say("record.no_id", title=clean_title[:60]), where_of(position))
-    body = html_to_text(text_of(description))
-    if body_extra:
-        body = f"{body}\n\n{body_extra}".strip()
-    raw_licence = text_of(licence)
-    shown_licence = one_line(html_to_text(raw_licence) if "<" in raw_licence else raw_licence)
-    original = one_line(text_of(licence_original)) if licence_original is not None else shown_licence
-    if not original and licence_url:
-        original = one_line(text_of(licence_url))
+    missing = _missing_title_or_id(src, clean_title, ident_text, position)
+    if missing is not None:
+        return missing
+    body = _body_text(description, body_extra)
+    shown_licence, original = _licence_texts(licence, licence_url, licence_original)
     tag_tuple = _tags(tags)
     pub = one_line(text_of(publisher))
-    usage = _metrics(metrics)
-    is_featured = _flag(featured)
     extras = _extra(extra)
     given = dict(extras)
     file_formats = normalise_formats(text_of(f) for f in formats)
-    in_title = acronym_in_title(clean_title)
-    if in_title.lower() in file_formats:  # "... de l'Aude (SHP)" names a format
-        in_title = ""
     return Record(
         id=f"{prefix}:{ident_text}",
         kind="dataset",
@@ -417,15 +449,11 @@ def build(
         temporal=temporal,
         extra=tuple((k, v) for k, v in extras if k not in OWN_FIELDS),
         position=position,
-        richness=richness(body, resources, pub, len(tag_tuple)),
-        acronym=given.get("acronym") or in_title,
+        acronym=given.get("acronym") or _title_acronym(clean_title, file_formats),
         zones=tuple(dict.fromkeys(z for z in (one_line(text_of(v)) for v in zones) if z)),
         granularity=given.get("granularity", ""),
         frequency=given.get("frequency", ""),
-        metrics=usage,
-        featured=is_featured,
-        quality=_quality(quality),
-        popularity=popularity(usage, is_featured),
+        **_priors(body, resources, pub, len(tag_tuple), metrics, featured, quality),
     )
 
 

@@ -13,6 +13,9 @@
 
 Records get the id ``dcat:<dct:identifier>``, else ``dcat:<node URI>``.
 
+Long, and one thing: both readers map the one DCAT vocabulary (the ``dcat:`` and
+``dct:`` terms, under JSON names in DCAT-US) onto the same fields and ids.
+
 Safety: RDF/XML goes through defusedxml first, which refuses entity
 declarations and external references (XXE, billion laughs) with a Problem;
 rdflib's own SAX parser does not resolve external entities either (checked with

@@ -220,6 +220,10 @@ class Kind:
         """Whether a second run merges changed datasets (else: pages asked again with ETag)."""
         return bool(self.list_path)
 
+    def id_of(self, record: Any) -> str | None:
+        """A dataset's id as text; None for an entry that is not a dataset with an id."""
+        return str(record[self.ident]) if isinstance(record, dict) and record.get(self.ident) is not None else None
+
     def records_of(self, obj: Any) -> list:
         for key in self.list_path:
             obj = obj[key]

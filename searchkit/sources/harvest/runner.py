@@ -18,6 +18,9 @@ catalogue that never ends) the run keeps what it fetched (merged like an
 update, nothing removed) and reports why.  When the retries are spent
 (``client.Unreachable``) or the run is interrupted, the staged pages wait for
 the next run, which resumes.
+
+Long, and one thing: fetching and publishing read and write the one state of
+a run (the state file and the plan), whose resume rules are the ones above.
 """
 
 from __future__ import annotations
@@ -273,39 +276,54 @@ def _plan_records(kind: Kind, store: Store, state: dict) -> dict:
     store.plan_dir.mkdir(parents=True, exist_ok=True)
     staged = [p for p in run["pages"] if p.get("staged")]
     old_ids: dict[str, str] = state.get("ids") or {}
-    before = len(old_ids)
-    write: list[str] = []
     if run["mode"] == "full":
-        last: dict[str, int] = {}
-        pages = []
-        for number, entry in enumerate(staged, 1):
-            obj = _load(store.staged(entry["staged"]))
-            records = kind.records_of(obj)
-            pages.append((number, entry, records))
-            for record in records:
-                if isinstance(record, dict) and record.get(kind.ident) is not None:
-                    last[str(record[kind.ident])] = number
-        ids: dict[str, str] = {}
-        files = []
-        for number, entry, records in pages:
-            name = store.page_name(number, kind.suffix)
-            kept = [r for r in records if not (isinstance(r, dict) and r.get(kind.ident) is not None
-                                               and last[str(r[kind.ident])] != number)]
-            if len(kept) == len(records):  # the page as the portal returned it
-                if not (store.plan_dir / name).exists():
-                    _link(store.staged(entry["staged"]), store.plan_dir / name)
-            else:
-                obj = kind.with_records(_load(store.staged(entry["staged"])), kept)
-                atomic_write(store.plan_dir / name, dump(obj))
-            for record in kept:
-                if isinstance(record, dict) and record.get(kind.ident) is not None:
-                    ids[str(record[kind.ident])] = name
-            files.append(name)
-            write.append(name)
-        return {"complete": True, "write": write, "files": files, "ids": ids, "datasets": len(ids),
-                "before": before}
-    # an update (or a stopped / sampled run): merge by id
-    changed: dict[str, dict[str, dict]] = {}  # page file -> id -> new record
+        plan = _plan_full(kind, store, staged)
+    else:  # an update (or a stopped / sampled run): merge by id
+        plan = _plan_merge(kind, store, run, staged, old_ids)
+    return {**plan, "before": len(old_ids)}
+
+
+def _plan_full(kind: Kind, store: Store, staged: list[dict]) -> dict:
+    """Staged page N becomes page N, without the datasets a later page lists again."""
+    last: dict[str, int] = {}  # id -> the last page listing it
+    pages = []
+    for number, entry in enumerate(staged, 1):
+        records = kind.records_of(_load(store.staged(entry["staged"])))
+        pages.append((number, entry, records))
+        for record in records:
+            if kind.id_of(record) is not None:
+                last[kind.id_of(record)] = number
+    ids: dict[str, str] = {}
+    write = []
+    for number, entry, records in pages:
+        name = store.page_name(number, kind.suffix)
+        kept = [r for r in records if kind.id_of(r) is None or last[kind.id_of(r)] == number]
+        if len(kept) == len(records):  # the page as the portal returned it
+            if not (store.plan_dir / name).exists():
+                _link(store.staged(entry["staged"]), store.plan_dir / name)
+        else:
+            obj = kind.with_records(_load(store.staged(entry["staged"])), kept)
+            atomic_write(store.plan_dir / name, dump(obj))
+        ids.update((kind.id_of(r), name) for r in kept if kind.id_of(r) is not None)
+        write.append(name)
+    return {"complete": True, "write": write, "files": list(write), "ids": ids, "datasets": len(ids)}
+
+
+def _plan_merge(kind: Kind, store: Store, run: dict, staged: list[dict], old_ids: dict[str, str]) -> dict:
+    """Each staged dataset replaces its copy in its page on disk; the others go to new pages."""
+    changed, fresh, template = _split_staged(kind, store, run, staged, old_ids)
+    write, orphans = _replace_in_pages(kind, store, changed)
+    new_write, new_ids = _new_pages(kind, store, run["page_size"], fresh + orphans, template, old_ids)
+    write += new_write
+    ids = {**old_ids, **new_ids}
+    files = sorted(set(ids.values()) | set(write) | {p.name for p in store.published()})
+    return {"complete": False, "write": write, "files": files, "ids": ids, "datasets": len(ids)}
+
+
+def _split_staged(kind: Kind, store: Store, run: dict, staged: list[dict],
+                 old_ids: dict[str, str]) -> tuple[dict[str, dict[str, dict]], list[dict], object]:
+    """(page file -> id -> new record, the datasets not on disk yet, a staged page to copy the shape of)."""
+    changed: dict[str, dict[str, dict]] = {}
     fresh: list[dict] = []
     template = None
     since = run["since"] if run["mode"] == "update" else None
@@ -319,37 +337,47 @@ def _plan_records(kind: Kind, store: Store, state: dict) -> dict:
             room -= 1
             if room < 0:
                 break
-            ident = str(record.get(kind.ident)) if isinstance(record, dict) and record.get(kind.ident) is not None else None
+            ident = kind.id_of(record)
             if ident in old_ids:
                 changed.setdefault(old_ids[ident], {})[ident] = record
             else:
                 fresh = [r for r in fresh if ident is None or str(r.get(kind.ident)) != ident] + [record]
-    ids = dict(old_ids)
+    return changed, fresh, template
+
+
+def _replace_in_pages(kind: Kind, store: Store, changed: dict[str, dict[str, dict]]) -> tuple[list[str], list[dict]]:
+    """(the pages rewritten with their new datasets, the datasets whose page went missing)."""
+    write: list[str] = []
+    orphans: list[dict] = []
     for name, replacements in changed.items():
         path = store.folder / name
         try:
             obj = _load(path)
             records = kind.records_of(obj)
         except (OSError, ValueError, KeyError, TypeError):  # the page went missing: its datasets are new
-            fresh.extend(replacements.values())
+            orphans.extend(replacements.values())
             continue
         records = [replacements.get(str(r.get(kind.ident)), r) if isinstance(r, dict) else r for r in records]
         atomic_write(store.plan_dir / name, dump(kind.with_records(obj, records)))
         write.append(name)
+    return write, orphans
+
+
+def _new_pages(kind: Kind, store: Store, size: int, fresh: list[dict], template: object,
+               old_ids: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """(the new pages, numbered after every page on disk, holding ``fresh``; id -> new page)."""
     number = max([page_number(n) for n in set(old_ids.values())] + [page_number(p.name) for p in store.published()]
                  + [0])
-    size = run["page_size"]
+    write: list[str] = []
+    ids: dict[str, str] = {}
     for start in range(0, len(fresh), size):
         number += 1
         name = store.page_name(number, kind.suffix)
         chunk = fresh[start:start + size]
         atomic_write(store.plan_dir / name, dump(kind.with_records(json.loads(json.dumps(template)), chunk)))
         write.append(name)
-        for record in chunk:
-            if isinstance(record, dict) and record.get(kind.ident) is not None:
-                ids[str(record[kind.ident])] = name
-    files = sorted(set(ids.values()) | set(write) | {p.name for p in store.published()})
-    return {"complete": False, "write": write, "files": files, "ids": ids, "datasets": len(ids), "before": before}
+        ids.update((kind.id_of(r), name) for r in chunk if kind.id_of(r) is not None)
+    return write, ids
 
 
 def _plan_pages(kind: Kind, store: Store, state: dict) -> dict:
