@@ -264,7 +264,10 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
             return
         self.view = message.view
         back_to = self.history[-1][1] if self.history else None
-        self._q(Preview).show(message.view, back_to, gone=message.view is None)
+        try:
+            self._q(Preview).show(message.view, back_to, gone=message.view is None)
+        except NoMatches:  # the preview's parts are gone: the app closed while the record was read
+            return
 
     @on(Preview.Follow)
     def _follow(self, message: Preview.Follow) -> None:
