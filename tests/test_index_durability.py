@@ -80,3 +80,32 @@ def test_a_fault_before_the_toc_leaves_the_previous_index_then_the_next_run_fini
     report = update_index(idx, [notes])
     assert (report.updated, report.records) == (1, 1)
     assert indexed(idx)["n00003"] == "1"
+
+
+def test_a_run_killed_before_its_commit_keeps_the_journal_of_the_run_it_was_resuming(tmp_path, monkeypatch):
+    """Run A commits a new note then dies before its manifest; the note's file is deleted; run B,
+    resuming A, dies before its own commit; run C must still remove A's note (found by a random
+    SIGKILL test: B's journal replaced A's, and the note stayed in the index for ever)."""
+    from searchkit.index import update as index_update
+    from tests.test_reliability_support import note_path
+
+    notes, idx = tmp_path / "notes", tmp_path / "idx"
+    write_notes(notes, IDENTS)
+    update_index(idx, [notes])
+    write_notes(notes, ["n00100"])
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # a kill, as far as the index is concerned: nothing cleans up
+
+    with monkeypatch.context() as patch:  # A: committed, killed before the manifest
+        patch.setattr(index_update._Update, "_finish", killed)
+        with pytest.raises(KeyboardInterrupt):
+            update_index(idx, [notes])
+    assert "n00100" in indexed(idx)
+    note_path(notes, "n00100").unlink()
+    with monkeypatch.context() as patch:  # B: killed while reading, before its commit
+        patch.setattr(index_update._Update, "_read", killed)
+        with pytest.raises(KeyboardInterrupt):
+            update_index(idx, [notes])
+    update_index(idx, [notes])  # C
+    assert indexed(idx) == {i: "0" for i in IDENTS}

@@ -178,6 +178,7 @@ class _Update:
         # segments the commit may replace: deleted once the manifest describes it
         self.replaced = set(manifest.segments if manifest is not None else ()) | set((journal or {}).get("segments", ()))
         self.forced = {p for p in (pending or {}).get("paths", ())}
+        self.pending_generation = (pending or {}).get("generation", -1)
         if self.rebuild:
             self.manifest, self.ix = Manifest(), _writable_index(self.index_dir)
         else:
@@ -274,7 +275,11 @@ class _Update:
             return Writer(self.ix, timeout=config.LOCK_TIMEOUT)
 
     def _journal(self, **more) -> dict:
-        return {"segments": [f"{INDEX_NAME}_{i}" for i in self.segids], "temp": True, **more}
+        """The journal of this write; until its own commit names its paths, it keeps those of the
+        killed run it resumes: killed in turn before its commit, this run must not lose them
+        (the next run would never remove the notes that run added and that are gone since)."""
+        inherited = {"paths": sorted(self.forced), "generation": self.pending_generation} if self.forced else {}
+        return {"segments": [f"{INDEX_NAME}_{i}" for i in self.segids], "temp": True, **inherited, **more}
 
     def _read(self, plan: _Plan, writer) -> dict[str, tuple[Record, str]]:
         """id -> (record, titles of its links) for every record this run writes.
