@@ -13,7 +13,6 @@ from pathlib import Path
 from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import Problem, Record
-from searchkit.sources.notes import read_note
 from searchkit.sources.scan import SourceFile, open_regular, shown
 
 
@@ -23,6 +22,8 @@ def read_source(source: SourceFile) -> tuple[list[Record], list[Problem]]:
     Never raises for a bad file: whatever goes wrong becomes a Problem naming
     it, and the run goes on with the other files."""
     if source.kind == "note":
+        from searchkit.sources.notes import read_note  # YAML and front matter: not for a search
+
         try:
             record, problems = read_note(source.path, source.root, source.rel or None)
         except Exception as exc:  # a bug in the reader must not stop the run
