@@ -229,3 +229,21 @@ def test_a_word_cut_short_is_completed_even_when_its_stem_is_short(tmp_path):
         assert titles(eng.search("sémant")) == ["Le web sémantique"]
     finally:
         eng.close()
+
+
+def test_a_word_cut_short_is_completed_even_when_it_splits_into_two_known_words(tmp_path):
+    """"photovolt" is "photo" + "volt", two words of the index, and the start of
+    "photovoltaïque": the split guess must not hide the completion."""
+    from tests.helpers import write_note
+
+    root = tmp_path / "notes"
+    root.mkdir()
+    write_note(root, "solaire.md", "Installations photovoltaïques", "Des panneaux photovoltaïques sur les toits.")
+    write_note(root, "photo.md", "Photo", "Une photo de la ville.")
+    write_note(root, "volt.md", "Le volt", "Le volt mesure une tension.")
+    update_index(tmp_path / "idx", [root])
+    eng = Engine(tmp_path / "idx")
+    try:
+        assert titles(eng.search("photovolt")) == ["Installations photovoltaïques"]
+    finally:
+        eng.close()

@@ -108,6 +108,7 @@ class QueryBuilder:
             self.unknown += 1
         if self.unknown > MAX_UNKNOWN_WORDS:  # a pasted paragraph: no guessing for every word
             return Or(options)
+        typed_unknown = frequency == 0  # guesses below add to each other, none hides another
         named = self._acronyms(text, frequency > 0, boost)
         if named:
             options += named
@@ -117,7 +118,7 @@ class QueryBuilder:
             options.append(split)
             frequency = max(frequency, 1)
         folded = fold(text).casefold()
-        if frequency == 0 and len(folded) >= 4 and not stem.isdigit():
+        if typed_unknown and len(folded) >= 4 and not stem.isdigit():
             # a word cut short, as typed in a search box: "interop", "anonym"; its length
             # is the typed one: "sémant" stems to "sem"
             found_prefix = next(([v] for v in (folded, stem) if self._has_prefix(v)), [])  # as typed first
