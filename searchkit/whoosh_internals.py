@@ -63,7 +63,7 @@ a Whoosh upgrade is checked here and nowhere else.
 
 The ``Or`` pinned to Whoosh's binary union matchers, ``FuzzyTerm``'s words remembered per
 segment (and the automaton walked over a list), the collector unwrapped, posting blocks and
-field-length bytes read whole, deleted records, the phrase logic: each class and function of
+field-length bytes and numeric columns read whole, deleted records, the phrase logic: each class and function of
 the query side below says the Whoosh behaviour it relies on or works around and how to see
 it fail; ``install_query_patches()`` is called by the engine, never on import.
 """
@@ -75,7 +75,9 @@ import errno
 import os
 import queue
 import signal
+import sys
 import weakref
+from array import array
 from bisect import bisect_left
 from contextlib import contextmanager
 from functools import lru_cache
@@ -297,6 +299,34 @@ def length_bytes(segment_reader, field_name: str) -> bytes | None:
 
 
 BYTE_TO_LENGTH = tuple(byte_to_length(b) for b in range(256))
+
+
+def numeric_column(segment_reader, field_name: str) -> list | None:
+    """The values of a sortable NUMERIC field, one per record of the segment (None for a
+    field without such a column), as ``column_reader(field_name)`` gives them.
+
+    Whoosh reads a column one value at a time (a struct unpack and a translation per
+    record: 28 ms for 10,000 records).  The column file holds the sortable form of each
+    value, big-endian and fixed-size, and records past the last one written have the
+    column's default (``NumericColumn.Reader``: ``_dbfile``, ``_basepos``, ``_count``,
+    ``_typecode``, ``_fixedlen``, ``_default``); this reads them as one array and
+    translates each distinct value once (``NUMERIC.from_column_value``)."""
+    if not segment_reader.has_column(field_name):
+        return None
+    column = segment_reader.column_reader(field_name, translate=False)
+    count = segment_reader.doc_count_all()
+    typecode = getattr(column, "_typecode", "")
+    if typecode not in ("B", "H", "I", "L", "Q") or array(typecode).itemsize != column._fixedlen:
+        return list(segment_reader.column_reader(field_name))
+    raw = array(typecode)
+    if column._count:
+        raw.frombytes(bytes(column._dbfile.get(column._basepos, column._count * column._fixedlen)))
+        if sys.byteorder == "little":
+            raw.byteswap()
+    translate, seen = segment_reader.schema[field_name].from_column_value, {}
+    out = [seen[v] if v in seen else seen.setdefault(v, translate(v)) for v in raw]
+    out.extend([translate(column._default)] * max(0, count - len(out)))
+    return out
 
 
 def install_query_patches() -> None:

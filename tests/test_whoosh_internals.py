@@ -196,3 +196,29 @@ def test_query_side_patches_are_explicit_and_idempotent():
     wi.install_query_patches()
     assert Automata.levenshtein_dfa is first
     assert Automata.levenshtein_dfa("abc", 1, 1) is Automata.levenshtein_dfa("abc", 1, 1)
+
+
+def test_query_side_numeric_columns_are_whooshs_column_values(tmp_path):
+    from whoosh.fields import ID, NUMERIC, Schema
+    from whoosh.index import create_in
+
+    schema = Schema(id=ID(stored=True), small=NUMERIC(int, sortable=True, default=0),
+                    big=NUMERIC(int, bits=64, sortable=True, default=7))
+    ix = create_in(tmp_path, schema)
+    for batch in (range(0, 40), range(40, 75)):  # two segments
+        writer = ix.writer()
+        for n in batch:
+            values = {"small": n * 13 % 1001} if n % 3 else {}
+            if n % 4:
+                values["big"] = n * 10**10
+            writer.add_document(id=str(n), **values)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        leaves = [leaf.reader() for leaf, _ in searcher.leaf_searchers()]
+        assert len(leaves) == 2
+        for segment in leaves:
+            for name in ("small", "big"):
+                column = segment.column_reader(name)
+                expected = [column[d] for d in range(segment.doc_count_all())]
+                assert list(wi.numeric_column(segment, name)) == expected, name
+            assert wi.numeric_column(segment, "id") is None

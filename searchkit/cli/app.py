@@ -68,8 +68,28 @@ def fail_unexpected(exc: BaseException) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+# the module that registers each command: imported when the command is asked for, so that
+# a search does not import the harvest, library and index commands
+COMMAND_MODULES = {"query": "query_cmd", "index": "index_cmds", "watch": "index_cmds", "check": "index_cmds",
+                   "tui": "index_cmds", "saved": "library", "history": "library", "related": "library",
+                   "harvest": "harvest_cmds", "config": "harvest_cmds"}
+
+
 class DefaultGroup(click.Group):
-    """``searchkit`` alone opens the terminal app; every command has the same last resort."""
+    """``searchkit`` alone opens the terminal app; every command has the same last resort;
+    a command's module is imported when the command is used (``COMMAND_MODULES``)."""
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"searchkit.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx):
+        for name in COMMAND_MODULES:
+            self.get_command(ctx, name)
+        return super().list_commands(ctx)
 
     def parse_args(self, ctx, args):
         if ctx.resilient_parsing:  # shell completion: complete the command names

@@ -48,6 +48,7 @@ class _Cache:
     richness: object = None
     popularity: dict[int, float] | None = None
     titles: dict[str, str | None] = field(default_factory=dict)
+    title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
 
 
 class Engine:
@@ -207,7 +208,7 @@ class Engine:
         searcher = self.searcher()
         try:
             return self._search(searcher, started, text, filters, dates, limit, facets, facet_top, sort,
-                                prefix_last, fuzzy, use_thesaurus, explain)
+                                prefix_last, fuzzy, use_thesaurus, explain, settings())
         except READ_ERRORS as exc:  # damaged data met in the middle of a search
             raise as_damaged(self.index_dir, exc) from exc
 
@@ -225,9 +226,10 @@ class Engine:
         return found
 
     def _search(self, searcher, started, text, filters, dates, limit, facets, facet_top, sort,
-                prefix_last, fuzzy, use_thesaurus, explain) -> Results:
+                prefix_last, fuzzy, use_thesaurus, explain, cfg) -> Results:
         reader = searcher.reader()
-        built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        options = dict(prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=cfg.thesaurus)
+        built = build(reader, text, **options)
         if built.query is None and text.strip() not in ("", "*"):
             # only punctuation, operators or stop words: nothing to look for
             return Results(query=text, total=0, took_ms=(time.perf_counter() - started) * 1000, hits=(),
@@ -259,7 +261,7 @@ class Engine:
         extra: set = set()
         fallback = None
         if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
-            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            fallback = build(reader, text, any_word=True, **options)
             if fallback.query is not None:
                 fallback_scores = self._scores(fallback.query, memo)
                 extra = set(fallback_scores) - base
@@ -272,13 +274,13 @@ class Engine:
         if limit and matched:
             pattern = word_pattern(built.stems, built.prefixes)
             for hit, bonus, lift in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
-                                              scores, memo, built.words):
+                                              scores, memo, built.words, cfg.ranking):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact, lift))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus, lift in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain,
-                                              kwargs, fallback_scores, memo, fallback.words):
+                                              kwargs, fallback_scores, memo, fallback.words, cfg.ranking):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact, lift))
         base |= base_extra
         matched |= extra
@@ -303,7 +305,8 @@ class Engine:
             terms=tuple(sorted(built.stems | built.prefixes)),
         )
 
-    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo, words: list[str]) -> list:
+    def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo, words: list[str],
+             ranking: dict[str, float]) -> list:
         """(hit, bonus, popularity part) of the best ``limit`` records.
 
         Records are ranked by the words and the popularity prior (``_lifts``: the
@@ -316,10 +319,9 @@ class Engine:
         no prior outweighs a record named by a precise query."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        ranking = settings().ranking
         lifts = self._lifts(scores, docs, ranking["popularity"] / max(len(words), 1) ** 2)
-        best = heapq.nlargest(max(limit, RERANK), docs,
-                              key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
+        ranked = {d: scores[d] + lifts.get(d, 0.0) for d in docs} if lifts else scores
+        best = _best(max(limit, RERANK), docs, ranked)
         if explain:  # Whoosh's hits, which know the terms they matched
             pool = collect(searcher, query, len(best), set(best), True)
         else:
@@ -345,8 +347,12 @@ class Engine:
         wanted = terms(FRENCH, " ".join(words))
         if len(wanted) < 2:
             return set()
-        column = self._current().reader().column_reader("title_sort")
-        return {d for d in docs if terms(FRENCH, column[d]) == wanted}
+        known = self._cache.title_terms
+        missing = [d for d in docs if d not in known]
+        if missing:
+            column = self._current().reader().column_reader("title_sort")
+            known.update((d, terms(FRENCH, column[d])) for d in missing)
+        return {d for d in docs if known[d] == wanted}
 
     def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
         """What the popularity prior adds to each record's text score, before any cut:
@@ -367,9 +373,10 @@ class Engine:
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
         if self._cache.popularity is None:
-            reader = self._current().reader()
-            column = reader.column_reader("popularity") if reader.has_column("popularity") else ()
-            self._cache.popularity = {d: v / 1000.0 for d, v in enumerate(column) if v}
+            popular = self._cache.popularity = {}
+            for reader, offset, _ in self._scorer().segments:
+                values = whoosh_internals.numeric_column(reader, "popularity") or ()
+                popular.update((offset + d, v / 1000.0) for d, v in enumerate(values) if v)
         return self._cache.popularity
 
     def _richness(self):
@@ -421,6 +428,16 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _best(n: int, docs, value: dict[int, float]) -> list[int]:
+    """The ``n`` records of ``docs`` of highest ``value``, best first; equal values in record
+    order (Whoosh's).  The n-th value is found among bare floats, and only the records that
+    reach it are sorted."""
+    if len(docs) > n:
+        threshold = heapq.nlargest(n, [value[d] for d in docs])[-1]
+        docs = [d for d in docs if value[d] >= threshold]
+    return sorted(docs, key=lambda d: (-value[d], d))[:n]
 
 
 def date_bounds(name: str, value: str) -> tuple[int, int]:

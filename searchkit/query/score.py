@@ -23,6 +23,8 @@ engine lets Whoosh score it.
 
 from __future__ import annotations
 
+from array import array
+from collections import OrderedDict
 from math import log
 
 from whoosh import query as Q
@@ -30,6 +32,7 @@ from whoosh import query as Q
 from searchkit.whoosh_internals import BYTE_TO_LENGTH, decode_positions, deleted_records, fuzzy_words, length_bytes, phrase_found, postings
 
 
+POSTINGS_KEPT = 2_000_000  # decoded postings kept between searches: 12 bytes each, 24 MB at most
 FUZZY_ARRAY_LIMIT = 5000  # Whoosh's Or preloads an array up to this many records in a segment
 
 
@@ -51,6 +54,8 @@ class Scorer:
         self.deleted = {offset + d for r, offset, _ in self.segments for d in deleted_records(r)}
         self._lengths: dict[tuple[int, str], bytes | None] = {}
         self._norms: dict[str, list[float]] = {}
+        self._decoded: OrderedDict[tuple[int, str, bytes], tuple[array, array]] = OrderedDict()
+        self._kept = 0  # postings in ``_decoded``
         self._context = None
 
     # -- statistics, as Whoosh's BM25F computes them
@@ -69,17 +74,36 @@ class Scorer:
             self._lengths[key] = length_bytes(self.segments[k][0], field_name)
         return self._lengths[key]
 
-    def _postings(self, k: int, field_name: str, btext: bytes, memo: dict) -> tuple[list, list, list]:
-        key = ("postings", k, field_name, btext)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = postings(self.segments[k][0], field_name, btext)
+    def _postings(self, k: int, field_name: str, btext: bytes) -> tuple[array, array]:
+        """(ids, weights) of one term in segment ``k``, decoded once for this index generation
+        (kept while they fit in ``POSTINGS_KEPT``: the words a person searches for come back,
+        one keystroke after another)."""
+        key = (k, field_name, btext)
+        found = self._decoded.get(key)
+        if found is not None:
+            self._decoded.move_to_end(key)
+            return found
+        ids, weights, _ = postings(self.segments[k][0], field_name, btext)
+        found = self._decoded[key] = (array("I", ids), array("d", weights))
+        self._kept += len(ids)
+        while self._kept > POSTINGS_KEPT and len(self._decoded) > 1:
+            self._kept -= len(self._decoded.popitem(last=False)[1][0])
         return found
 
-    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None, memo: dict) -> dict[int, float]:
+    def _values(self, k: int, field_name: str, btext: bytes, memo: dict) -> dict[int, object]:
+        """Record number in segment ``k`` -> the encoded positions of one term (for phrases;
+        read again for each search, not kept)."""
+        key = ("values", k, field_name, btext)
+        found = memo.get(key)
+        if found is None:
+            ids, _, values = postings(self.segments[k][0], field_name, btext)
+            found = memo[key] = dict(zip(ids, values))
+        return found
+
+    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None) -> dict[int, float]:
         """BM25F of one term in segment ``k`` (``idf`` None: an unscored field, the weight)."""
         offset = self.segments[k][1]
-        ids, weights, _ = self._postings(k, field_name, btext, memo)
+        ids, weights = self._postings(k, field_name, btext)
         if not ids:
             return {}
         if offset:
@@ -117,7 +141,7 @@ class Scorer:
         if btext is not None and (field_name, btext) in self.reader:
             idf = self._idf(field_name, btext)
             for k in range(len(self.segments)):
-                out.update(self._segment_term(k, field_name, btext, idf, memo))
+                out.update(self._segment_term(k, field_name, btext, idf))
         memo[key] = out
         return out
 
@@ -169,14 +193,14 @@ class Scorer:
             words = fuzzy_words(q, reader)
             if len(words) > 2 and reader.doc_count_all() <= FUZZY_ARRAY_LIMIT:
                 for btext in words:
-                    ids = self._postings(k, q.fieldname, btext, memo)[0]
+                    ids = self._postings(k, q.fieldname, btext)[0]
                     out.update(dict.fromkeys((offset + d for d in ids), 1.0))
                 continue
             parts = []
             for btext in words:
                 key = ("fuzzy", k, q.fieldname, btext)
                 if key not in memo:
-                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext), memo)
+                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext))
                 parts.append(memo[key])
             out.update(_boosted(_union(parts), q.boost) if len(parts) > 1 else (parts[0] if parts else {}))
         return out
@@ -204,10 +228,7 @@ class Scorer:
             candidates = [d for d in candidates if all(d in s for s in scores)]
             if not candidates:
                 continue
-            values = []
-            for b in btexts:
-                ids, _, vals = self._postings(k, field_name, b, memo)
-                values.append(dict(zip(ids, vals)))
+            values = [self._values(k, field_name, b, memo) for b in btexts]
             slop = q.slop
             for d in candidates:
                 local = d - offset
