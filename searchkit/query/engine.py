@@ -176,10 +176,7 @@ class Engine:
                 continue
             found = []
             for f in ("title_exact", "tags_exact"):
-                try:
-                    found += reader.corrector(f).suggest(low, limit=2, maxdist=2)
-                except Exception:
-                    continue
+                found += _corrections(reader, f, low)
             found = [s for s in dict.fromkeys(found) if s != low]
             if found:
                 out.append(found[0])
@@ -428,6 +425,17 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _corrections(reader, field_name: str, word: str, limit: int = 2, maxdist: int = 2) -> list[str]:
+    """Whoosh's ``reader.corrector(field_name).suggest(word, limit, maxdist)``: the words within
+    ``maxdist`` edits (``whoosh_internals.words_within``), the most frequent first (Whoosh
+    ranks them by frequency alone)."""
+    if field_name not in reader.schema:
+        return []
+    scored = [(-(maxdist + 0.5 / (reader.frequency(field_name, w) or 1)), w)
+              for w in whoosh_internals.words_within(reader, field_name, word, maxdist)]
+    return [w for _, w in sorted(heapq.nlargest(limit, scored), key=lambda x: (-x[0], x[1]))]
 
 
 def _best(n: int, docs, value: dict[int, float]) -> list[int]:

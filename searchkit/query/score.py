@@ -90,15 +90,11 @@ class Scorer:
             self._kept -= len(self._decoded.popitem(last=False)[1][0])
         return found
 
-    def _values(self, k: int, field_name: str, btext: bytes, memo: dict) -> dict[int, object]:
-        """Record number in segment ``k`` -> the encoded positions of one term (for phrases;
-        read again for each search, not kept)."""
-        key = ("values", k, field_name, btext)
-        found = memo.get(key)
-        if found is None:
-            ids, _, values = postings(self.segments[k][0], field_name, btext)
-            found = memo[key] = dict(zip(ids, values))
-        return found
+    def _values(self, k: int, field_name: str, btext: bytes, within: list[int]) -> dict[int, object]:
+        """Record number in segment ``k`` -> the encoded positions of one term, read only
+        from the blocks that may hold the records ``within`` (in order; not kept)."""
+        ids, _, values = postings(self.segments[k][0], field_name, btext, within)
+        return dict(zip(ids, values))
 
     def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None) -> dict[int, float]:
         """BM25F of one term in segment ``k`` (``idf`` None: an unscored field, the weight)."""
@@ -228,7 +224,8 @@ class Scorer:
             candidates = [d for d in candidates if all(d in s for s in scores)]
             if not candidates:
                 continue
-            values = [self._values(k, field_name, b, memo) for b in btexts]
+            wanted = sorted(d - offset for d in candidates)
+            values = [self._values(k, field_name, b, wanted) for b in btexts]
             slop = q.slop
             for d in candidates:
                 local = d - offset
