@@ -12,10 +12,10 @@ One module per role: ``app`` (the group and what commands share), ``index_cmds``
 ``main`` does when the command is asked for (``app.COMMAND_MODULES``).
 """
 
-from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, fail, fail_unexpected, main, warn
+from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, fail, fail_unexpected, main, run, warn
 
 __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_NOTHING", "fail", "fail_unexpected", "main", "render_check",
-           "render_records", "render_text", "report_line", "run_index", "warn"]
+           "render_records", "render_text", "report_line", "run", "run_index", "warn"]
 
 _LAZY = {"render_check": "index_cmds", "report_line": "index_cmds", "run_index": "index_cmds",
          "render_records": "query_cmd", "render_text": "query_cmd"}

@@ -3,7 +3,16 @@ for an error (and the last resort for an unexpected one), JSON output, ``--index
 
 from __future__ import annotations
 
-import json
+import gc
+
+# A search is one short process whose garbage reference counting frees: looking for cycles while
+# its modules load cost it 13 ms of 0.15 s.  The collector is off from here to the end of a
+# ``query`` command; every other command turns it back on as it starts (``DefaultGroup``):
+# indexing, watching and the app run long and make many objects.
+gc.disable()
+
+import json  # noqa: E402 - after the collector is set
+import os
 import re
 import sys
 from pathlib import Path
@@ -96,6 +105,8 @@ class DefaultGroup(click.Group):
             return super().parse_args(ctx, args)
         if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
             args = ["tui", *args]
+        if args[0] != "query":
+            gc.enable()
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
@@ -110,6 +121,8 @@ class DefaultGroup(click.Group):
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the edge: one line, exit 2, details in the log
             fail_unexpected(exc)
+        finally:
+            gc.enable()
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,6 +133,24 @@ def main() -> None:
     Full-text search for French Markdown notes and open-data catalogues.
     Without a command, opens the terminal app.
     """
+
+
+def run() -> None:
+    """The ``searchkit`` command (``main`` as a program).  After a search the process ends
+    without tearing the interpreter down, once what it wrote is flushed: freeing every module
+    and cached block took 20 ms of a 0.15 s search, and a search leaves nothing else to finish.
+    Every other command ends as Python ends."""
+    try:
+        main()
+    except SystemExit as exc:
+        if sys.argv[1:2] != ["query"] or not isinstance(exc.code, (int, type(None))):
+            raise
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: the reader has what it wanted
+                pass
+        os._exit(exc.code or 0)
 
 
 index_option = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
