@@ -68,6 +68,8 @@ def main(argv=None) -> int:
     print(f"identical top 10, total and facets: {len(old) - len(differ)}/{len(old)}")
     snippets = sum(a["snippets"] != b["snippets"] for a, b in zip(old, new) if a["top"] == b["top"])
     print(f"same top 10 with other snippets or marks: {snippets}")
+    rescored = sum(a["scores"] != b["scores"] for a, b in zip(old, new) if a["top"] == b["top"])
+    print(f"same top 10 with other scores (bit for bit): {rescored}")
     for a, b in differ:
         print(f"- {a['text']!r} {a['filters'] or ''}: total {a['total']} -> {b['total']}")
         if a["top"] != b["top"]:
