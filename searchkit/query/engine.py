@@ -2,6 +2,10 @@
 
 A search: plan the query (``plan``), score it (``score``), count the facets
 (``facets``), cut the snippets of the hits shown (``snippets``).
+
+Long, and one thing: the order of a search (the candidates, the priors, the
+re-ranking, the hits) and what it keeps for one index generation (``_Cache``),
+which every step reads.
 """
 
 from __future__ import annotations
