@@ -34,8 +34,9 @@ _SEQUENCE = re.compile(
     r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]{0,4096}(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC ... ST
     r"|\x1b[ -/]*[0-~]?"  # any other escape sequence (or a lone ESC)
 )
-# what is left: C0 but tab and newline, DEL, C1, and the characters that reorder a line
-_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# what is left: C0 but tab and newline, DEL, C1, the characters that reorder a line, and the
+# Unicode line and paragraph separators (a line break to some terminals and to str.splitlines)
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # one pass finds what to replace: whole sequences, then single controls, then the lone surrogates
 # that stand for undecodable bytes (of a file name or of typed input)
 _UNSAFE = re.compile(f"{_SEQUENCE.pattern}|[{_CONTROL}\t\n]|[\ud800-\udfff]")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from searchkit import cli
@@ -227,6 +227,7 @@ def _hit(title, tag, snippet, path) -> Hit:
 
 @settings(max_examples=150, deadline=None)
 @given(title=hostile, tag=hostile, snippet=hostile, path=hostile)
+@example(title="t", tag="x", snippet="a\u2029b", path="\u2028")  # Unicode line separators: a line each
 def test_no_renderer_lets_a_control_through(title, tag, snippet, path):
     hits = (_hit(title, tag, snippet, path), _hit(tag, title, path, snippet))
     results = Results(query=title, total=2, took_ms=1.0, hits=hits, notice=snippet,
