@@ -36,6 +36,9 @@ from searchkit.textnorm import facet_key, fold
 
 # what Whoosh raises when it reads damaged data in the middle of a search
 READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+# records a one-word query matches: up to the first number the text ranks them, from the
+# second on the word is broad and usage chooses among the records about it (Engine._lifts)
+BROAD = (20, 200)
 
 
 @dataclass
@@ -313,11 +316,13 @@ class Engine:
         descriptions (the ``ranking.richness`` setting: at most that share more), so
         the national reference beats its many local copies.  A title that is exactly
         the query of two words or more (``titled``) goes before the other candidates:
-        no prior outweighs a record named by a precise query."""
+        no prior outweighs a record named by a precise query.  The third item: the
+        prior's parts, for ``--explain``."""
         if kwargs:  # sorted by title or date
-            return [(hit, 0.0, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
+            return [(hit, 0.0, {}) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
         ranking = settings().ranking
-        lifts = self._lifts(scores, docs, ranking["popularity"] / max(len(words), 1) ** 2)
+        parts = self._lifts(scores, docs, words)
+        lifts = {d: sum(p.get(d, 0.0) for p in parts.values()) for d in set().union(*parts.values())}
         best = heapq.nlargest(max(limit, RERANK), docs,
                               key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
         if explain:  # Whoosh's hits, which know the terms they matched
@@ -337,7 +342,8 @@ class Engine:
         titled = self._titled(words, totals)
         scored = sorted(((hit, totals[hit.docnum] - hit.score + (top if hit.docnum in titled else 0.0)) for hit in pool),
                         key=lambda pair: (-(pair[0].score + pair[1]), pair[0].docnum))
-        return [(hit, bonus, lifts.get(hit.docnum, 0.0)) for hit, bonus in scored[:limit]]
+        return [(hit, bonus, {name: p[hit.docnum] for name, p in parts.items() if p.get(hit.docnum)})
+                for hit, bonus in scored[:limit]]
 
     def _titled(self, words: list[str], docs) -> set[int]:
         """Which of ``docs`` have a title made of exactly the query's words (two or more,
@@ -348,21 +354,57 @@ class Engine:
         column = self._current().reader().column_reader("title_sort")
         return {d for d in docs if terms(FRENCH, column[d]) == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
-        """What the popularity prior adds to each record's text score, before any cut:
-        ``sqrt(score * best) * weight * popularity``, ``best`` being the best text score of
-        the query and ``weight`` ``w / n²`` for a query of ``n`` meaningful words (``w``:
-        the ``ranking.popularity`` setting).  Scaled halfway between the record's own score
-        and the best one: a popular record far down the text ranking can climb to the first
-        page, a record that barely matches cannot be carried by usage alone.  One broad word leaves the choice among
-        hundreds of similar matches to usage; every word typed more says more about
-        the record wanted and lets the text decide.  A record without usage figures
-        (every note) has popularity 0 and keeps its text score."""
+    def _lifts(self, scores: dict[int, float], docs, words: list[str]) -> dict[str, dict[int, float]]:
+        """What the popularity prior adds to each record's text score, before any cut,
+        as two parts: ``popularity``, ``sqrt(score * best) * weight * popularity``, ``best``
+        being the best text score of the query and ``weight`` ``w / n²`` for a query of
+        ``n`` meaningful words (``w``: the ``ranking.popularity`` setting), and ``broad``.
+        Scaled halfway between the record's own score and the best one: a popular record far
+        down the text ranking can climb to the first page, a record that barely matches
+        cannot be carried by usage alone.  One broad word leaves the choice among hundreds
+        of similar matches to usage; every word typed more says more about the record wanted
+        and lets the text decide.  A record without usage figures (every note) has
+        popularity 0 and keeps its text score.
+
+        ``broad``: one word that many records carry (``_breadth``: ``b``, 0 up to
+        ``BROAD[0]`` matching records, 1 from ``BROAD[1]``) says what the records are about,
+        not which one is wanted: among the records that carry it in their title or tags,
+        the text score (short titles that repeat the word) tells little more, and usage
+        tells more.  Their score is brought towards the best one,
+        ``best * (score / best) ** (1 / (1 + 2b))``, and the popularity weight is multiplied
+        by ``1 + 2b``; a record that only mentions the word in its description keeps its
+        text score."""
         popular = self._popularity()
+        weight = settings().ranking["popularity"] / max(len(words), 1) ** 2
         if not weight or not popular:
             return {}
         best = max(scores[d] for d in docs)
-        return {d: math.sqrt(best * scores[d]) * weight * popular[d] for d in docs if d in popular}
+        text, broad = scores, {}
+        k = 2 * self._breadth(words, scores)
+        if k and best > 0:
+            about = self._about(words[0], docs)
+            broad = {d: best * (scores[d] / best) ** (1 / (1 + k)) - scores[d] for d in about}
+            text = {d: scores[d] + broad.get(d, 0.0) for d in docs}
+            weight *= 1 + k
+        return {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
+                "broad": broad}
+
+    @staticmethod
+    def _breadth(words: list[str], scores) -> float:
+        """How broad a one-word query is, 0..1, from the number of records it matches
+        (``BROAD``: log-scaled between the two); 0 for a query of several words."""
+        if len(words) != 1 or len(scores) <= BROAD[0]:
+            return 0.0
+        return min(1.0, math.log(len(scores) / BROAD[0]) / math.log(BROAD[1] / BROAD[0]))
+
+    def _about(self, word: str, docs) -> set[int]:
+        """Which of ``docs`` carry ``word`` (analysed) in their title or tags."""
+        scorer = self._scorer()
+        found: set[int] = set()
+        for stem in terms(FRENCH, word):
+            for field_name in ("title", "tags"):
+                found.update(scorer.term(field_name, stem))
+        return found & set(docs)
 
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
@@ -396,7 +438,7 @@ class Engine:
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
     def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
-             exact: list | None = None, lift: float = 0.0) -> Hit:
+             exact: list | None = None, lift: dict[str, float] | None = None) -> Hit:
         stored = hit.fields()
         d = stored.get("data") or {}
         text = d.get("body") or ""
@@ -409,10 +451,12 @@ class Engine:
             if m2 or not snip:
                 snip, marks = s2, m2
         details = self._explain(hit, origin, exact) if explain else ()
-        if explain and lift:
-            details += (t("query.popularity", score=f"{lift:.2f}"),)
-        if explain and bonus - lift:
-            details += (f"(+{t('query.rerank')}) {bonus - lift:.2f}",)
+        lift = lift or {}
+        for name in ("popularity", "broad"):
+            if explain and lift.get(name):
+                details += (t(f"query.{name}", score=f"{lift[name]:.2f}"),)
+        if explain and bonus - sum(lift.values()):
+            details += (f"(+{t('query.rerank')}) {bonus - sum(lift.values()):.2f}",)
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),
