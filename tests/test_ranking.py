@@ -176,3 +176,18 @@ def test_a_typed_acronym_finds_its_record(acronym_engine, typed, first):
 def test_a_known_lower_case_word_is_not_read_as_initials(acronym_engine):
     # "bilan" is a word of the records: it is not completed as an acronym ("bilan..." initials)
     assert [h.title for h in acronym_engine.search("bilan", facets=()).hits] == ["Bilan annuel"]
+
+
+def test_when_no_record_holds_every_word_the_rarer_word_leads(udata_index, monkeypatch):
+    from searchkit.query import engine as engine_module
+
+    # no record holds both; "bébés" is in the descriptions of a few first-name files,
+    # "noms" in far more records, among them lists of elected officials
+    result = _search(udata_index, "noms de bébés", explain=True)
+    assert result.notice == t("query.fallback")
+    assert result.total == 40
+    assert result.hits[0].title == "Liste des prénoms 2004 à 2013"
+    prefix = t("query.words", score="").split("+")[0]
+    assert any(line.startswith(prefix) for line in result.hits[0].explain)
+    monkeypatch.setattr(engine_module, "INFORMED", 0.0)
+    assert _search(udata_index, "noms de bébés").hits[0].title == "Élus CACL"
