@@ -328,9 +328,9 @@ class Engine:
         if kwargs:  # sorted by title or date
             return [(hit, 0.0, {}) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
         ranking = settings().ranking
-        parts = self._lifts(scores, docs, words)
+        parts = self._lifts(scores, docs, words, memo)
         if some_words:
-            parts["words"] = self._informed(scores, docs, words)
+            parts["words"] = self._informed(scores, docs, words, memo)
         lifts = {d: sum(p.get(d, 0.0) for p in parts.values()) for d in set().union(*parts.values())}
         best = heapq.nlargest(max(limit, RERANK), docs,
                               key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
@@ -363,7 +363,7 @@ class Engine:
         column = self._current().reader().column_reader("title_sort")
         return {d for d in docs if terms(FRENCH, column[d]) == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, words: list[str]) -> dict[str, dict[int, float]]:
+    def _lifts(self, scores: dict[int, float], docs, words: list[str], memo: dict) -> dict[str, dict[int, float]]:
         """What the popularity prior adds to each record's text score, before any cut,
         as two parts: ``popularity``, ``sqrt(score * best) * weight * popularity``, ``best``
         being the best text score of the query and ``weight`` ``w / n²`` for a query of
@@ -391,14 +391,14 @@ class Engine:
         text, broad = scores, {}
         k = 2 * self._breadth(words, scores)
         if k and best > 0:
-            about = self._about(words[0], docs)
+            about = self._about(words[0], docs, memo)
             broad = {d: best * (scores[d] / best) ** (1 / (1 + k)) - scores[d] for d in about}
             text = {d: scores[d] + broad.get(d, 0.0) for d in docs}
             weight *= 1 + k
         return {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
                 "broad": broad}
 
-    def _informed(self, scores: dict[int, float], docs, words: list[str]) -> dict[int, float]:
+    def _informed(self, scores: dict[int, float], docs, words: list[str], memo: dict) -> dict[int, float]:
         """When no record holds every word (or fewer than a page do), what each record that
         holds some of them gains for the information of the words it holds: ``INFORMED *
         best * sum(log(N / df))`` over the query's words it holds (``best``: the best text
@@ -414,7 +414,7 @@ class Engine:
             found: set[int] = set()
             for stem in terms(FRENCH, word):
                 for field_name, _ in TEXT_FIELDS:
-                    found.update(scorer.term(field_name, stem))
+                    found.update(scorer.term(field_name, stem, memo))
             if found:
                 held.append((found, math.log(max(scorer.doc_count, len(found)) / len(found))))
         best = max((scores[d] for d in docs), default=0.0)
@@ -429,14 +429,14 @@ class Engine:
             return 0.0
         return min(1.0, math.log(len(scores) / BROAD[0]) / math.log(BROAD[1] / BROAD[0]))
 
-    def _about(self, word: str, docs) -> set[int]:
+    def _about(self, word: str, docs, memo: dict) -> set[int]:
         """Which of ``docs`` carry ``word`` (analysed) in their title or tags."""
         scorer = self._scorer()
         found: set[int] = set()
         for stem in terms(FRENCH, word):
             for field_name in ("title", "tags"):
-                found.update(scorer.term(field_name, stem))
-        return found & set(docs)
+                found.update(scorer.term(field_name, stem, memo))
+        return found & (docs if isinstance(docs, set) else set(docs))
 
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
