@@ -1,4 +1,4 @@
-"""Top 10, totals and facet counts of two searchkit trees on the same index and queries.
+"""Top 10, totals, facet counts and snippets of two searchkit trees on the same index and queries.
 
     git archive OLD_COMMIT | tar -x -C /tmp/old-tree
     python benchmarks/compare_rankings.py --old-tree /tmp/old-tree --index IDX --queries Q.json
@@ -31,7 +31,7 @@ out = []
 for q in json.load(open(sys.argv[2], encoding="utf-8")):
     r = engine.search(q["text"], filters=q.get("filters") or None, limit=10, facets=("type", "tag"))
     out.append({"text": q["text"], "filters": q.get("filters"), "total": r.total, "top": [h.id for h in r.hits],
-                "scores": [h.score for h in r.hits],
+                "scores": [h.score for h in r.hits], "snippets": [[h.snippet, h.marks] for h in r.hits],
                 "facets": {k: [[v.value, v.count] for v in vs] for k, vs in r.facets.items()}})
 json.dump(out, open(sys.argv[3], "w", encoding="utf-8"), ensure_ascii=False)
 """
@@ -66,6 +66,10 @@ def main(argv=None) -> int:
         new = dump(args.new_tree, args.index, queries, work / "new.json")
     differ = [(a, b) for a, b in zip(old, new) if (a["top"], a["total"], a["facets"]) != (b["top"], b["total"], b["facets"])]
     print(f"identical top 10, total and facets: {len(old) - len(differ)}/{len(old)}")
+    snippets = sum(a["snippets"] != b["snippets"] for a, b in zip(old, new) if a["top"] == b["top"])
+    print(f"same top 10 with other snippets or marks: {snippets}")
+    rescored = sum(a["scores"] != b["scores"] for a, b in zip(old, new) if a["top"] == b["top"])
+    print(f"same top 10 with other scores (bit for bit): {rescored}")
     for a, b in differ:
         print(f"- {a['text']!r} {a['filters'] or ''}: total {a['total']} -> {b['total']}")
         if a["top"] != b["top"]:
@@ -73,7 +77,7 @@ def main(argv=None) -> int:
             print("    new", list(zip(b["top"], b["scores"])))
         if a["facets"] != b["facets"]:
             print("    facets differ")
-    return 1 if differ else 0
+    return 1 if differ or snippets else 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from pathlib import Path
 PY = sys.executable
 _SCRIPT = Path(PY).with_name("searchkit")
 SEARCHKIT = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "searchkit.cli"]
-ENV = dict(os.environ, NO_COLOR="1", SEARCHKIT_LANG="en", PYTHONDONTWRITEBYTECODE="0")
+# bytecode written and used, as in an installed package (any non-empty PYTHONDONTWRITEBYTECODE, "0" too, turns it off)
+ENV = {k: v for k, v in dict(os.environ, NO_COLOR="1", SEARCHKIT_LANG="en").items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV.pop("SEARCHKIT_INDEX", None)
 ENV.pop("SEARCHKIT_SOURCES", None)
 

@@ -297,6 +297,13 @@ def state_dir() -> Path:
     return (Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state") / "searchkit"
 
 
+def cache_dir() -> Path:
+    """What searchkit can compute again and keeps to go faster (the thesaurus tables):
+    ``$XDG_CACHE_HOME/searchkit`` (default ``~/.cache/searchkit``).  Not created here."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".cache") / "searchkit"
+
+
 def thesaurus_file() -> Path | None:
     """The user's thesaurus: SEARCHKIT_THESAURUS, else the file's ``thesaurus``, else None."""
     explicit = os.environ.get("SEARCHKIT_THESAURUS", "").strip()

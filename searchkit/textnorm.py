@@ -82,6 +82,19 @@ def _same_length_table() -> dict[int, str]:
 _SAME_LENGTH = _same_length_table()
 
 
+@lru_cache(maxsize=1)
+def same_length_variants() -> dict[str, tuple[str, ...]]:
+    """Folded character -> the other characters ``fold_same_length`` turns into it (``e``:
+    ``E é É è…``), for finding folded words in a text that is not folded."""
+    table: dict[str, set[str]] = {}
+    for code in list(range(0x20, 0x250)) + list(range(0x1E00, 0x1F00)) + list(range(0x2000, 0x2200)):
+        ch = chr(code)
+        folded = fold_same_length(ch)
+        if folded != ch:
+            table.setdefault(folded, set()).add(ch)
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
 def fold_same_length(text: str) -> str:
     """Lower-cased, accents removed, one character for one: offsets stay valid
     (``œ`` becomes ``o``), for finding matched words inside the original text."""

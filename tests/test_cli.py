@@ -117,6 +117,15 @@ def test_environment_and_english(indexed, runner, monkeypatch):
     assert "1 result(s) in " in result.stdout
 
 
+def test_the_garbage_collector_is_on_again_after_any_command(indexed, runner):
+    import gc
+
+    for args in (["query", "données"], ["query", "--limit", "-3", "x"], ["check"], ["nosuchcommand"]):
+        gc.disable()  # as importing the command line leaves it, for a search
+        runner.invoke(main, args)
+        assert gc.isenabled(), args
+
+
 def test_help_and_readme_name_every_command(runner):
     result = runner.invoke(main, ["--help"])
     readme = (REPO / "README.md").read_text("utf-8")

@@ -196,6 +196,27 @@ def test_facets_of_a_real_export_count_what_its_columns_say(export_index, corpus
     assert (counted["zone"]["France"], counted["zone"]["Union Européenne"]) == (15, 13)
 
 
+def test_a_few_records_are_counted_from_their_own_values_as_from_every_records_codes(export_index):
+    from searchkit.model import FACETS
+
+    engine = Engine(export_index)
+    try:
+        engine.searcher()
+        facets = engine._facets()
+        everything = set(range(432))
+        for docs in (everything, set(range(0, 432, 7))):
+            for name in FACETS:
+                facets._codes.pop(name, None)
+                own = facets.count(name, docs, 0)  # a new process: the records' own values
+                assert name not in facets._codes
+                facets._codes_of(name)
+                assert facets.count(name, docs, 0) == own, name
+                if name in ("zone", "granularity", "frequency", "licence", "format") and docs is everything:
+                    assert own, name
+    finally:
+        engine.close()
+
+
 def test_dates_of_a_real_export(export_index, corpus):
     rows = _export_rows(corpus)
 

@@ -481,6 +481,16 @@ def test_the_config_files_thesaurus_expands_queries(tmp_path):
     write_config(tmp_path, f'thesaurus = "{tmp_path / "mots.yaml"}"\n')
     done = cli("query", "bourdonnement")
     assert done.returncode == 0 and "Ruches" in done.stdout
+    # the tables are kept in the cache folder; an edited thesaurus replaces them, a damaged one is read again
+    cached = sorted(p.name for p in (tmp_path / "home" / ".cache" / "searchkit").iterdir())
+    assert cached == ["thesaurus-terms.marshal", "thesaurus-words.marshal"]
+    (tmp_path / "mots.yaml").write_text("- [essaim, apiculture]\n", encoding="utf-8")
+    assert cli("query", "bourdonnement").returncode == 1
+    assert "Ruches" in cli("query", "essaim").stdout
+    for name in cached:
+        (tmp_path / "home" / ".cache" / "searchkit" / name).write_bytes(b"\x00garbage")
+    done = cli("query", "essaim")
+    assert done.returncode == 0 and "Ruches" in done.stdout and done.stderr == "Synonymes ajoutés : essaim = apiculture.\n"
 
 
 # --- the app ---

@@ -26,10 +26,15 @@ def test_index_files_follow_the_umask_and_stay_in_the_index_folder(tmp_path):
         assert result.returncode == 0, result.stderr
     assert os.listdir(tmp) == []  # no temporary file anywhere else
     outside = [p for p in _tree(tmp_path) if p not in before and not p.startswith("idx")]
-    # the one file written elsewhere: the search history, in the state folder (and its parent folders)
+    # the files written elsewhere: the search history, in the state folder, and the thesaurus
+    # tables, in the cache folder (and their parent folders)
     history = os.path.join("home", ".local", "state", "searchkit", "history.jsonl")
-    assert [p for p in outside if not history.startswith(p)] == []
+    cache = [os.path.join("home", ".cache", "searchkit", f"thesaurus-{name}.marshal") for name in ("terms", "words")]
+    assert [p for p in outside if not any(f.startswith(p) for f in (history, *cache))] == []
+    assert all((tmp_path / f).is_file() for f in cache)
     assert stat.S_IMODE((tmp_path / history).lstat().st_mode) & 0o077 == 0  # private to its owner
+    for path in (tmp_path / cache[0]).parent, *(tmp_path / f for f in cache):
+        assert stat.S_IMODE(path.lstat().st_mode) & 0o027 == 0, f"{path.name} ignores umask 027"
     assert {p.name for p in idx.iterdir()} >= {"manifest.json", ".lock"}
     for path in [idx, *idx.rglob("*")]:
         mode = stat.S_IMODE(path.lstat().st_mode)

@@ -178,6 +178,33 @@ async def test_typing_fast_searches_once_for_the_last_text(make_app):
         assert set(titles(app)) == {"CNIL", "RGPD"}
 
 
+async def test_the_first_screenful_of_hits_is_shown_before_the_rest_of_the_list(make_app, notes, monkeypatch):
+    from searchkit.tui.app import FIRST_PAGE
+
+    for n in range(FIRST_PAGE + 10):
+        write_note(notes, f"atelier-{n}", str(2000 + n), f"Atelier {n}", ["atelier"], ["communs"], "",
+                   "Un atelier sur les communs numériques" + " et les communs" * (n % 5) + ".", n=n)
+    shown = []
+    show = ResultList.show
+
+    def recording(self, hits, keep=False, announce=True):
+        shown.append(([h.id for h in hits], announce))
+        show(self, hits, keep=keep, announce=announce)
+
+    monkeypatch.setattr(ResultList, "show", recording)
+    async with make_app().run_test(size=(100, 30)) as pilot:
+        app = await ready(pilot)
+        before, shown[:] = app.search_count, []
+        await type_query(pilot, "communs")
+        await until(pilot, lambda: app.search_count > before, what="the whole list")
+        assert app.results.total == FIRST_PAGE + 11  # the notes above and OpenStreetMap
+        (first, announced), (whole, again) = shown
+        assert (len(first), announced, len(whole), again) == (FIRST_PAGE, True, FIRST_PAGE + 11, False)
+        assert whole[:FIRST_PAGE] == first  # the same ranking: the list goes on
+        assert app.search_count == before + 1 and app.pages_shown >= 2
+        assert str(app.query_one("#status").render()).startswith("26 résultat(s)")  # not "15 affiché(s) sur 26"
+
+
 async def test_facets_filter_and_counts_follow(make_app):
     async with make_app().run_test(size=(100, 30)) as pilot:
         app = await ready(pilot)

@@ -161,6 +161,34 @@ def test_query_side_posting_blocks_are_the_matchers_postings(searcher):
     assert wi.postings(segment, "body", b"no-such-word-here") == ([], [], [])
 
 
+def test_query_side_postings_within_some_records_read_only_their_blocks(tmp_path):
+    from whoosh.fields import TEXT, Schema
+    from whoosh.index import create_in
+
+    ix = create_in(tmp_path, Schema(body=TEXT(phrase=True)))
+    writer = ix.writer()
+    for n in range(1000):  # "commun" in every record: 8 blocks of 128 postings
+        writer.add_document(body=f"mot commun {'rare' if n % 97 == 0 else ''} fin {n}")
+    writer.commit()
+    with ix.searcher() as searcher:
+        segment = _segment(searcher)
+        ids, weights, values = wi.postings(segment, "body", b"commun")
+        assert len(ids) == 1000
+        everything = dict(zip(ids, zip(weights, values)))
+        read = []
+        original = W3LeafMatcher._read_data
+        W3LeafMatcher._read_data = lambda self: (read.append(self._maxid), original(self))[1]
+        try:
+            for within in ([5], [130, 131, 900], [0, 999], list(range(0, 1000, 97)), []):
+                read.clear()
+                got_ids, got_weights, got_values = wi.postings(segment, "body", b"commun", within)
+                assert set(within) <= set(got_ids)
+                assert all(everything[d] == (w, v) for d, w, v in zip(got_ids, got_weights, got_values))
+                assert len(read) == len({d // 128 for d in within})  # the blocks holding them, no other
+        finally:
+            W3LeafMatcher._read_data = original
+
+
 def test_query_side_length_bytes_are_whooshs_field_lengths(searcher):
     segment = _segment(searcher)
     lengths = wi.length_bytes(segment, "body")
@@ -196,3 +224,52 @@ def test_query_side_patches_are_explicit_and_idempotent():
     wi.install_query_patches()
     assert Automata.levenshtein_dfa is first
     assert Automata.levenshtein_dfa("abc", 1, 1) is Automata.levenshtein_dfa("abc", 1, 1)
+
+
+def test_query_side_numeric_columns_are_whooshs_column_values(tmp_path):
+    from whoosh.fields import ID, NUMERIC, Schema
+    from whoosh.index import create_in
+
+    schema = Schema(id=ID(stored=True), small=NUMERIC(int, sortable=True, default=0),
+                    big=NUMERIC(int, bits=64, sortable=True, default=7))
+    ix = create_in(tmp_path, schema)
+    for batch in (range(0, 40), range(40, 75)):  # two segments
+        writer = ix.writer()
+        for n in batch:
+            values = {"small": n * 13 % 1001} if n % 3 else {}
+            if n % 4:
+                values["big"] = n * 10**10
+            writer.add_document(id=str(n), **values)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        leaves = [leaf.reader() for leaf, _ in searcher.leaf_searchers()]
+        assert len(leaves) == 2
+        for segment in leaves:
+            for name in ("small", "big"):
+                column = segment.column_reader(name)
+                expected = [column[d] for d in range(segment.doc_count_all())]
+                assert list(wi.numeric_column(segment, name)) == expected, name
+            assert wi.numeric_column(segment, "id") is None
+
+
+def test_query_side_words_within_are_whooshs_terms_within(tmp_path):
+    from whoosh.fields import ID, Schema
+    from whoosh.index import create_in
+
+    words = ["accessibilité", "consacré", "consacrés", "électeurs", "electeurs", "utiles", "utilise", "utiliser",
+             "données", "donnée", "santé", "sante", "commune", "communes", "budget", "ab", "ba", "abc"]
+    ix = create_in(tmp_path, Schema(w=ID))
+    for batch in (words[::2], words[1::2]):  # two segments: Whoosh's MultiReader compares every word
+        writer = ix.writer()
+        for word in batch:
+            writer.add_document(w=word)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        multi = searcher.reader()
+        segment = _segment(searcher)
+        assert len(list(multi.leaf_readers())) == 2
+        for typed in ("ccessibiltié", "cnosacré", "électerus", "utiilse", "donnes", "snaté", "ba", "abcd", "zzzz"):
+            for maxdist in (1, 2):
+                for reader in (multi, segment):
+                    expected = sorted(set(reader.terms_within("w", typed, maxdist)))
+                    assert wi.words_within(reader, "w", typed, maxdist) == expected, (typed, maxdist, reader)

@@ -8,13 +8,23 @@ Textual is imported only by the command that opens the app.
 
 One module per role: ``app`` (the group and what commands share), ``index_cmds``,
 ``query_cmd``, ``library`` (saved searches, history, related records) and
-``harvest_cmds``.  Each command module registers its commands on ``main`` when imported.
+``harvest_cmds``.  Each command module registers its commands on ``main`` when imported, which
+``main`` does when the command is asked for (``app.COMMAND_MODULES``).
 """
 
-from searchkit.cli import harvest_cmds, index_cmds, library, query_cmd  # noqa: F401 - they register their commands
-from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, fail, fail_unexpected, main, warn
-from searchkit.cli.index_cmds import render_check, report_line, run_index
-from searchkit.cli.query_cmd import render_records, render_text
+from searchkit.cli.app import EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, fail, fail_unexpected, main, run, warn
 
 __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_NOTHING", "fail", "fail_unexpected", "main", "render_check",
-           "render_records", "render_text", "report_line", "run_index", "warn"]
+           "render_records", "render_text", "report_line", "run", "run_index", "warn"]
+
+_LAZY = {"render_check": "index_cmds", "report_line": "index_cmds", "run_index": "index_cmds",
+         "render_records": "query_cmd", "render_text": "query_cmd"}
+
+
+def __getattr__(name: str):
+    """The renderers, imported with their command's module when first asked for."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"searchkit.cli.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

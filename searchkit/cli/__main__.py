@@ -1,5 +1,5 @@
 """``python -m searchkit.cli``: the same as the ``searchkit`` command."""
 
-from searchkit.cli import main
+from searchkit.cli import run
 
-main()
+run()

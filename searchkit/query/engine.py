@@ -55,6 +55,7 @@ class _Cache:
     richness: object = None
     popularity: dict[int, float] | None = None
     titles: dict[str, str | None] = field(default_factory=dict)
+    title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
 
 
 class Engine:
@@ -182,10 +183,7 @@ class Engine:
                 continue
             found = []
             for f in ("title_exact", "tags_exact"):
-                try:
-                    found += reader.corrector(f).suggest(low, limit=2, maxdist=2)
-                except Exception:
-                    continue
+                found += _corrections(reader, f, low)
             found = [s for s in dict.fromkeys(found) if s != low]
             if found:
                 out.append(found[0])
@@ -214,7 +212,7 @@ class Engine:
         searcher = self.searcher()
         try:
             return self._search(searcher, started, text, filters, dates, limit, facets, facet_top, sort,
-                                prefix_last, fuzzy, use_thesaurus, explain)
+                                prefix_last, fuzzy, use_thesaurus, explain, settings())
         except READ_ERRORS as exc:  # damaged data met in the middle of a search
             raise as_damaged(self.index_dir, exc) from exc
 
@@ -232,9 +230,10 @@ class Engine:
         return found
 
     def _search(self, searcher, started, text, filters, dates, limit, facets, facet_top, sort,
-                prefix_last, fuzzy, use_thesaurus, explain) -> Results:
+                prefix_last, fuzzy, use_thesaurus, explain, cfg) -> Results:
         reader = searcher.reader()
-        built = build(reader, text, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+        options = dict(prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=cfg.thesaurus)
+        built = build(reader, text, **options)
         if built.query is None and text.strip() not in ("", "*"):
             # only punctuation, operators or stop words: nothing to look for
             return Results(query=text, total=0, took_ms=(time.perf_counter() - started) * 1000, hits=(),
@@ -266,7 +265,7 @@ class Engine:
         extra: set = set()
         fallback = None
         if len(base) < BACKFILL and built.query is not None and len(built.words) >= 2:
-            fallback = build(reader, text, any_word=True, prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+            fallback = build(reader, text, any_word=True, **options)
             if fallback.query is not None:
                 fallback_scores = self._scores(fallback.query, memo)
                 extra = set(fallback_scores) - base
@@ -279,13 +278,14 @@ class Engine:
         if limit and matched:
             pattern = word_pattern(built.stems, built.prefixes)
             for hit, bonus, lift in self._top(searcher, query, built.bonus, limit, matched, explain, kwargs,
-                                              scores, memo, built.words):
+                                              scores, memo, built.words, cfg.ranking):
                 hits.append(self._hit(hit, pattern, explain, built.origin, bonus, built.exact, lift))
         if limit and extra and len(hits) < limit and fallback is not None:
             pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus, lift in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain,
-                                              kwargs, fallback_scores, memo, fallback.words, some_words=True):
+                                              kwargs, fallback_scores, memo, fallback.words, cfg.ranking,
+                                              some_words=True):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact, lift))
         base |= base_extra
         matched |= extra
@@ -311,7 +311,7 @@ class Engine:
         )
 
     def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo, words: list[str],
-             some_words: bool = False) -> list:
+             ranking: dict[str, float], some_words: bool = False) -> list:
         """(hit, bonus, popularity part) of the best ``limit`` records.
 
         Records are ranked by the words and the popularity prior (``_lifts``: the
@@ -327,13 +327,12 @@ class Engine:
         the text score, for ``--explain``."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0, {}) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        ranking = settings().ranking
-        parts = self._lifts(scores, docs, words, memo)
+        parts = self._lifts(scores, docs, words, ranking["popularity"], memo)
         if some_words:
             parts["words"] = self._informed(scores, docs, words, memo)
         lifts = {d: sum(p.get(d, 0.0) for p in parts.values()) for d in set().union(*parts.values())}
-        best = heapq.nlargest(max(limit, RERANK), docs,
-                              key=lambda d: (scores[d] + lifts.get(d, 0.0), -d))  # ties: Whoosh's order
+        ranked = {d: scores[d] + lifts.get(d, 0.0) for d in docs} if lifts else scores
+        best = _best(max(limit, RERANK), docs, ranked)
         if explain:  # Whoosh's hits, which know the terms they matched
             pool = collect(searcher, query, len(best), set(best), True)
         else:
@@ -360,10 +359,14 @@ class Engine:
         wanted = terms(FRENCH, " ".join(words))
         if len(wanted) < 2:
             return set()
-        column = self._current().reader().column_reader("title_sort")
-        return {d for d in docs if terms(FRENCH, column[d]) == wanted}
+        known = self._cache.title_terms
+        missing = [d for d in docs if d not in known]
+        if missing:
+            column = self._current().reader().column_reader("title_sort")
+            known.update((d, terms(FRENCH, column[d])) for d in missing)
+        return {d for d in docs if known[d] == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, words: list[str], memo: dict) -> dict[str, dict[int, float]]:
+    def _lifts(self, scores: dict[int, float], docs, words: list[str], w: float, memo: dict) -> dict[str, dict[int, float]]:
         """What the popularity prior adds to each record's text score, before any cut,
         as two parts: ``popularity``, ``sqrt(score * best) * weight * popularity``, ``best``
         being the best text score of the query and ``weight`` ``w / n²`` for a query of
@@ -384,7 +387,7 @@ class Engine:
         by ``1 + 2b``; a record that only mentions the word in its description keeps its
         text score."""
         popular = self._popularity()
-        weight = settings().ranking["popularity"] / max(len(words), 1) ** 2
+        weight = w / max(len(words), 1) ** 2
         if not weight or not popular:
             return {}
         best = max(scores[d] for d in docs)
@@ -441,9 +444,10 @@ class Engine:
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
         if self._cache.popularity is None:
-            reader = self._current().reader()
-            column = reader.column_reader("popularity") if reader.has_column("popularity") else ()
-            self._cache.popularity = {d: v / 1000.0 for d, v in enumerate(column) if v}
+            popular = self._cache.popularity = {}
+            for reader, offset, _ in self._scorer().segments:
+                values = whoosh_internals.numeric_column(reader, "popularity") or ()
+                popular.update((offset + d, v / 1000.0) for d, v in enumerate(values) if v)
         return self._cache.popularity
 
     def _richness(self):
@@ -497,6 +501,27 @@ class Engine:
             formats=tuple(d.get("formats", ())), modified=d.get("modified", ""), mtime=d.get("mtime", 0.0),
             explain=details,
         )
+
+
+def _corrections(reader, field_name: str, word: str, limit: int = 2, maxdist: int = 2) -> list[str]:
+    """Whoosh's ``reader.corrector(field_name).suggest(word, limit, maxdist)``: the words within
+    ``maxdist`` edits (``whoosh_internals.words_within``), the most frequent first (Whoosh
+    ranks them by frequency alone)."""
+    if field_name not in reader.schema:
+        return []
+    scored = [(-(maxdist + 0.5 / (reader.frequency(field_name, w) or 1)), w)
+              for w in whoosh_internals.words_within(reader, field_name, word, maxdist)]
+    return [w for _, w in sorted(heapq.nlargest(limit, scored), key=lambda x: (-x[0], x[1]))]
+
+
+def _best(n: int, docs, value: dict[int, float]) -> list[int]:
+    """The ``n`` records of ``docs`` of highest ``value``, best first; equal values in record
+    order (Whoosh's).  The n-th value is found among bare floats, and only the records that
+    reach it are sorted."""
+    if len(docs) > n:
+        threshold = heapq.nlargest(n, [value[d] for d in docs])[-1]
+        docs = [d for d in docs if value[d] >= threshold]
+    return sorted(docs, key=lambda d: (-value[d], d))[:n]
 
 
 def date_bounds(name: str, value: str) -> tuple[int, int]:

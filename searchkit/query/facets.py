@@ -19,6 +19,7 @@ from searchkit.model import FacetValue
 from searchkit.whoosh_internals import postings
 
 LABEL_SAMPLE = 50  # records read to find a facet value's most common spelling
+FEW_RECORDS = 1000  # fewer records than this are counted from their own values until the codes are read
 
 
 class Facets:
@@ -106,12 +107,21 @@ class Facets:
         return built
 
     def count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
-        """The values of facet ``name`` among ``docs``, most frequent first (``top`` of them, 0: all)."""
+        """The values of facet ``name`` among ``docs``, most frequent first (``top`` of them, 0: all).
+
+        Counted from the codes of every record (``_codes_of``) once they are read; before,
+        a few records (``FEW_RECORDS``) are counted from their own values (the ``facets``
+        column): a search in a new process does not read every value's postings."""
         if not docs:
             return ()
-        keys, per_record = self._codes_of(name)
-        counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
-        ranked = sorted(((keys[code], n) for code, n in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+        if name in self._codes or len(docs) > FEW_RECORDS:
+            keys, per_record = self._codes_of(name)
+            counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
+            pairs = [(keys[code], n) for code, n in counts.items()]
+        else:
+            counts = Counter(chain.from_iterable({key for key, _ in self._facets_of(d).get(name, ())} for d in docs))
+            pairs = list(counts.items())
+        ranked = sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
         if top:
             ranked = ranked[:top]
         return tuple(FacetValue(key, self.label(name, key), n) for key, n in ranked)

@@ -15,8 +15,7 @@ from pathlib import Path
 from whoosh import query as Q
 
 from searchkit import acronyms, thesaurus
-from searchkit.analysis import EXACT, FRENCH, FrenchStemFilter, terms
-from searchkit.config import settings
+from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH, FrenchStemFilter, terms
 from searchkit.messages import t
 from searchkit.query.parse import Clause, is_plain_word, is_question, meaningful, parse
 from searchkit.textnorm import facet_key, fold
@@ -67,11 +66,11 @@ class Built:
 class QueryBuilder:
     """Turns clauses into a Whoosh query against one reader (for fuzzy and synonyms)."""
 
-    def __init__(self, reader, *, fuzzy: bool = True, use_thesaurus: bool = True):
+    def __init__(self, reader, *, fuzzy: bool = True, use_thesaurus: bool = True, thesaurus: Path | None = None):
         self.reader = reader
         self.fuzzy = fuzzy
         self.use_thesaurus = use_thesaurus
-        self.thesaurus = settings().thesaurus  # the user's thesaurus file, or None
+        self.thesaurus = thesaurus  # the user's thesaurus file (``Settings.thesaurus``), or None
         self.stems: set[str] = set()
         self.prefixes: set[str] = set()
         self.fuzzy_notes: list[str] = []
@@ -358,8 +357,12 @@ class QueryBuilder:
 def _thesaurus_keys(user_file: Path | None) -> dict[tuple[str, ...], tuple[str, ...]]:
     """Thesaurus entries keyed by their analysed terms, so stop words and
     elisions do not matter: ``commission nationale de l'informatique`` ="""
+    return thesaurus.cached("terms", user_file, _keyed_by_terms, ANALYSIS_VERSION)
+
+
+def _keyed_by_terms(groups) -> dict[tuple[str, ...], tuple[str, ...]]:
     table: dict[tuple[str, ...], list[str]] = {}
-    for group in thesaurus.groups(user_file):
+    for group in groups:
         for item in group:
             key = tuple(terms(FRENCH, item))
             if key:
@@ -418,12 +421,12 @@ def _joined_group(builder: "QueryBuilder", clauses: list[Clause], i: int):
 
 
 def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = False,
-          fuzzy: bool = True, use_thesaurus: bool = True) -> Built:
+          fuzzy: bool = True, use_thesaurus: bool = True, thesaurus: Path | None = None) -> Built:
     clauses, ignored = parse(text)
     clauses = meaningful(clauses)
     if prefix_last and clauses and clauses[-1].kind == "word" and not text.endswith((" ", '"')):
         clauses[-1].kind = "prefix"
-    builder = QueryBuilder(reader, fuzzy=fuzzy, use_thesaurus=use_thesaurus)
+    builder = QueryBuilder(reader, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=thesaurus)
     must, should, must_not = [], [], []
     words: list[str] = []
     phrase_words: list[str] = []

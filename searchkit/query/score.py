@@ -23,6 +23,9 @@ engine lets Whoosh score it.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
 from math import log
 
 from whoosh import query as Q
@@ -30,6 +33,7 @@ from whoosh import query as Q
 from searchkit.whoosh_internals import BYTE_TO_LENGTH, decode_positions, deleted_records, fuzzy_words, length_bytes, phrase_found, postings
 
 
+POSTINGS_KEPT = 2_000_000  # decoded postings kept between searches: 12 bytes each, 24 MB at most
 FUZZY_ARRAY_LIMIT = 5000  # Whoosh's Or preloads an array up to this many records in a segment
 
 
@@ -51,6 +55,9 @@ class Scorer:
         self.deleted = {offset + d for r, offset, _ in self.segments for d in deleted_records(r)}
         self._lengths: dict[tuple[int, str], bytes | None] = {}
         self._norms: dict[str, list[float]] = {}
+        self._doc_norm_lists: dict[tuple[int, str], list[float]] = {}
+        self._decoded: OrderedDict[tuple[int, str, bytes], tuple[array, array]] = OrderedDict()
+        self._kept = 0  # postings in ``_decoded``
         self._context = None
 
     # -- statistics, as Whoosh's BM25F computes them
@@ -69,29 +76,53 @@ class Scorer:
             self._lengths[key] = length_bytes(self.segments[k][0], field_name)
         return self._lengths[key]
 
-    def _postings(self, k: int, field_name: str, btext: bytes, memo: dict) -> tuple[list, list, list]:
-        key = ("postings", k, field_name, btext)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = postings(self.segments[k][0], field_name, btext)
+    def _postings(self, k: int, field_name: str, btext: bytes) -> tuple[array, array]:
+        """(ids, weights) of one term in segment ``k``, decoded once for this index generation
+        (kept while they fit in ``POSTINGS_KEPT``: the words a person searches for come back,
+        one keystroke after another)."""
+        key = (k, field_name, btext)
+        found = self._decoded.get(key)
+        if found is not None:
+            self._decoded.move_to_end(key)
+            return found
+        ids, weights, _ = postings(self.segments[k][0], field_name, btext)
+        found = self._decoded[key] = (array("I", ids), array("d", weights))
+        self._kept += len(ids)
+        while self._kept > POSTINGS_KEPT and len(self._decoded) > 1:
+            self._kept -= len(self._decoded.popitem(last=False)[1][0])
         return found
 
-    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None, memo: dict) -> dict[int, float]:
-        """BM25F of one term in segment ``k`` (``idf`` None: an unscored field, the weight)."""
+    def _values(self, k: int, field_name: str, btext: bytes, within: list[int]) -> dict[int, object]:
+        """Record number in segment ``k`` -> the encoded positions of one term, read only
+        from the blocks that may hold the records ``within`` (in order; not kept)."""
+        ids, _, values = postings(self.segments[k][0], field_name, btext, within)
+        return dict(zip(ids, values))
+
+    def _segment_term(self, k: int, field_name: str, btext: bytes, idf: float | None, boost: float = 1.0) -> dict[int, float]:
+        """BM25F of one term in segment ``k``, times ``boost`` (``idf`` None: an unscored
+        field, the weight), computed as Whoosh does: the score, then the boost."""
         offset = self.segments[k][1]
-        ids, weights, _ = self._postings(k, field_name, btext, memo)
+        ids, weights = self._postings(k, field_name, btext)
         if not ids:
             return {}
-        if offset:
-            ids = [offset + d for d in ids]
         if idf is None:
-            return dict(zip(ids, map(float, weights)))
-        lengths = self._length_bytes(k, field_name)
-        norm = self._norm(field_name)
+            if boost == 1.0:
+                return {offset + d: float(w) for d, w in zip(ids, weights)}
+            return {offset + d: float(w) * boost for d, w in zip(ids, weights)}
+        norm = self._doc_norms(k, field_name)
         k1p1 = self.K1 + 1
-        if offset:
-            return {d: idf * ((w * k1p1) / (w + norm[lengths[d - offset]])) for d, w in zip(ids, weights)}
-        return {d: idf * ((w * k1p1) / (w + norm[lengths[d]])) for d, w in zip(ids, weights)}
+        if boost == 1.0:
+            return {offset + d: idf * ((w * k1p1) / (w + norm[d])) for d, w in zip(ids, weights)}
+        return {offset + d: idf * ((w * k1p1) / (w + norm[d])) * boost for d, w in zip(ids, weights)}
+
+    def _doc_norms(self, k: int, field_name: str) -> list[float]:
+        """The BM25F length normalisation (``_norm``) of each record of segment ``k``."""
+        key = (k, field_name)
+        found = self._doc_norm_lists.get(key)
+        if found is None:
+            norm, lengths = self._norm(field_name), self._length_bytes(k, field_name)
+            found = self._doc_norm_lists[key] = [norm[b] for b in lengths] if lengths is not None else [norm[0]] * self.segments[k][0].doc_count_all()
+        return found
 
     def _idf(self, field_name: str, btext: bytes) -> float | None:
         if not self.schema[field_name].scorable:
@@ -106,10 +137,13 @@ class Scorer:
         except ValueError:
             return None
 
-    def term(self, field_name: str, text, memo: dict | None = None) -> dict[int, float]:
-        """Scores of one unboosted term in every segment (deleted records included)."""
+    def term(self, field_name: str, text, memo: dict | None = None, boost: float = 1.0, only=None) -> dict[int, float]:
+        """Scores of one term times ``boost`` in every segment (deleted records included);
+        with ``only`` (record numbers in order), of those records only."""
+        if only is not None:
+            return self._term_within(field_name, text, boost, only)
         memo = {} if memo is None else memo
-        key = ("term", field_name, text)
+        key = ("term", field_name, text, boost)
         if key in memo:
             return memo[key]
         out: dict[int, float] = {}
@@ -117,8 +151,31 @@ class Scorer:
         if btext is not None and (field_name, btext) in self.reader:
             idf = self._idf(field_name, btext)
             for k in range(len(self.segments)):
-                out.update(self._segment_term(k, field_name, btext, idf, memo))
+                out.update(self._segment_term(k, field_name, btext, idf, boost))
         memo[key] = out
+        return out
+
+    def _term_within(self, field_name: str, text, boost: float, only: list[int]) -> dict[int, float]:
+        """``term`` for the records ``only`` (in order): each looked up in the term's ids."""
+        btext = self._btext(field_name, text)
+        if btext is None or (field_name, btext) not in self.reader:
+            return {}
+        idf = self._idf(field_name, btext)
+        k1p1 = self.K1 + 1
+        out: dict[int, float] = {}
+        for k, (reader, offset, _) in enumerate(self.segments):
+            ids, weights = self._postings(k, field_name, btext)
+            if not ids:
+                continue
+            norm = self._doc_norms(k, field_name) if idf is not None else None
+            end = offset + reader.doc_count_all()
+            for d in only[bisect_left(only, offset):bisect_left(only, end)]:
+                local = d - offset
+                i = bisect_left(ids, local)
+                if i < len(ids) and ids[i] == local:
+                    w = weights[i]
+                    score = float(w) if idf is None else idf * ((w * k1p1) / (w + norm[local]))
+                    out[d] = score if boost == 1.0 else score * boost
         return out
 
     # -- queries
@@ -126,6 +183,8 @@ class Scorer:
         """Record number -> score of every record ``query`` matches, deleted ones left
         out; with ``only``, of those records only (phrases are checked only there).
         ``memo`` (one per search) keeps the postings read for the next query."""
+        if only is not None:
+            only = sorted(only)
         out = self._eval(query, {} if memo is None else memo, only)
         if only is not None:
             out = {d: out[d] for d in only if d in out}
@@ -137,7 +196,7 @@ class Scorer:
         if isinstance(q, Q.FuzzyTerm):
             return self._fuzzy(q, memo)
         if type(q) is Q.Term:
-            return _boosted(self.term(q.fieldname, q.text, memo), q.boost)
+            return self.term(q.fieldname, q.text, memo, q.boost, only)
         if isinstance(q, Q.Phrase):
             return self._phrase(q, memo, only)
         if isinstance(q, (Q.Or, Q.And)):
@@ -169,14 +228,14 @@ class Scorer:
             words = fuzzy_words(q, reader)
             if len(words) > 2 and reader.doc_count_all() <= FUZZY_ARRAY_LIMIT:
                 for btext in words:
-                    ids = self._postings(k, q.fieldname, btext, memo)[0]
+                    ids = self._postings(k, q.fieldname, btext)[0]
                     out.update(dict.fromkeys((offset + d for d in ids), 1.0))
                 continue
             parts = []
             for btext in words:
                 key = ("fuzzy", k, q.fieldname, btext)
                 if key not in memo:
-                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext), memo)
+                    memo[key] = self._segment_term(k, q.fieldname, btext, self._idf(q.fieldname, btext))
                 parts.append(memo[key])
             out.update(_boosted(_union(parts), q.boost) if len(parts) > 1 else (parts[0] if parts else {}))
         return out
@@ -194,7 +253,7 @@ class Scorer:
         btexts = [self._btext(field_name, w) for w in words]
         if not btexts or any(b is None for b in btexts):
             return {}
-        scores = [self.term(field_name, w, memo) for w in words]
+        scores = [self.term(field_name, w, memo, only=only) for w in words]
         out: dict[int, float] = {}
         for k, (reader, offset, _) in enumerate(self.segments):
             if any((field_name, b) not in reader for b in btexts):
@@ -204,10 +263,8 @@ class Scorer:
             candidates = [d for d in candidates if all(d in s for s in scores)]
             if not candidates:
                 continue
-            values = []
-            for b in btexts:
-                ids, _, vals = self._postings(k, field_name, b, memo)
-                values.append(dict(zip(ids, vals)))
+            wanted = sorted(d - offset for d in candidates)
+            values = [self._values(k, field_name, b, wanted) for b in btexts]
             slop = q.slop
             for d in candidates:
                 local = d - offset

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from searchkit.markup import WIKILINK
-from searchkit.textnorm import fold_same_length
+from searchkit.textnorm import fold_same_length, same_length_variants
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_NOISE = re.compile(r"(^|\s)#{1,6}\s|[*_`>]{1,3}|^\s*[-+]\s", re.MULTILINE)
+# heading marks, emphasis, quotes, list bullets; what they leave between words is squeezed after
+_MD_NOISE = re.compile(r"(?<!\S)#{1,6}\s|[*_`>]{1,3}|(?m:^)[ \t]*[-+]\s")
 SPACES = re.compile(r"\s+")
 SNIPPET_CHARS = 220
 SNIPPET_SCAN = 50_000  # characters of a body searched for the best window
@@ -21,17 +23,30 @@ def plain(text: str, titles=None) -> str:
             return m.group(2)
         ident = m.group(1).strip()
         return (titles(ident) if titles else None) or ident
-    text = WIKILINK.sub(wiki, text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_NOISE.sub(" ", text)
-    return SPACES.sub(" ", text).strip()
+    if "[[" in text:
+        text = WIKILINK.sub(wiki, text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    return " ".join(_MD_NOISE.sub(" ", text).split())
 
 
 def word_pattern(stems: set[str], prefixes: set[str]) -> re.Pattern | None:
+    """Words starting with one of the (folded) stems or prefixes, found in the text as it is
+    written: each letter matches every letter that folds to it (``e``: ``e E é É è…``), so
+    the text is not folded first."""
     keys = sorted({s for s in stems | prefixes if s and not s.isdigit() or len(s) > 1}, key=len, reverse=True)
     if not keys:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")[\w'-]*", re.UNICODE)
+    return re.compile(r"(?<!\w)(?:" + "|".join("".join(map(_letter, k)) for k in keys) + r")[\w'-]*", re.UNICODE)
+
+
+@lru_cache(maxsize=None)
+def _letter(folded: str) -> str:
+    """A character class of the letters that fold (``fold_same_length``) to ``folded``."""
+    if fold_same_length(folded) != folded:  # no folded text has it
+        return "(?!)"
+    variants = same_length_variants().get(folded, ())
+    return "[" + "".join(re.escape(c) for c in sorted({folded, *variants})) + "]" if variants else re.escape(folded)
 
 
 def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -41,8 +56,7 @@ def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -
     if pattern is None:
         cut = text[:width]
         return (cut + ("…" if len(text) > width else "")), ()
-    folded = fold_same_length(text[:SNIPPET_SCAN])
-    matches = [(m.start(), m.end(), m.group(0)[:6]) for m in pattern.finditer(folded)]
+    matches = [(m.start(), m.end(), fold_same_length(m.group(0)[:6])) for m in pattern.finditer(text, 0, SNIPPET_SCAN)]
     if not matches:
         cut = text[:width]
         return (cut.rstrip() + ("…" if len(text) > width else "")), ()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -38,7 +39,7 @@ from searchkit.errors import SearchkitError
 from searchkit.messages import t
 from searchkit.model import NOTE_FACETS, SORTS, Results
 from searchkit.query.records import RecordView
-from searchkit.tui.backend import Backend
+from searchkit.tui.backend import HIT_LIMIT, Backend
 from searchkit.tui.events import Failure, SearchDone, ViewLoaded
 from searchkit.tui.facets import FacetPanel
 from searchkit.tui.indexing import SHOW_PROGRESS_AFTER, IndexingActions
@@ -51,6 +52,7 @@ from searchkit.tui.results import EmptyState, ResultList, empty_text, status_tex
 from searchkit.tui.screens import HelpScreen
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
+FIRST_PAGE = 15  # hits shown first, before the rest of the list (a screenful)
 HISTORY_PAUSE = 1.0  # seconds of quiet typing before a search is remembered in the history
 
 
@@ -81,6 +83,8 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
         self.view: RecordView | None = None
         self.history: list[tuple[str, str]] = []  # (id, title) of the records before this one
         self.search_count = 0  # finished searches shown (tests wait on it)
+        self.pages_shown = 0  # lists shown, counting a first page shown before the rest of its list
+        self._first_page_of: int | None = None  # the search whose first page is on screen, its rest to come
         self.index_runs = 0  # finished index updates (tests wait on it)
         self._search_token = 0
         self._view_token = 0
@@ -176,12 +180,19 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, token: int, text: str, filters: dict, sort: str, facets: tuple[str, ...]) -> None:
+        """The first screenful of hits as soon as it is found, then the rest of the list
+        (the same ranking: the first hits of the longer list are the same hits)."""
+        worker = get_current_worker()
         try:
-            results = self.backend.search(text, filters, sort, facets=facets)
+            results = self.backend.search(text, filters, sort, facets=facets, limit=FIRST_PAGE)
+            if len(results.hits) < min(results.total, HIT_LIMIT) and not worker.is_cancelled:
+                self.post_message(SearchDone(token, results, first_page=True))
+                rest = self.backend.search(text, filters, sort, facets=(), limit=HIT_LIMIT)
+                results = replace(rest, facets=results.facets, took_ms=results.took_ms)
         except SearchkitError as exc:
             self.post_message(Failure(exc.message))
             return
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(SearchDone(token, results))
 
     @on(SearchDone)
@@ -191,20 +202,24 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
         if message.token != self._search_token:
             return
         results = self.results = message.results
-        body = self._q("#body")
-        body.set_class(not results.hits, "-empty")
-        facets = self._q(FacetPanel)
-        facets.show(results.facets, self.facet_names)
-        labels = facets.labels
-        self._q(EmptyState).update(
-            empty_text(results, self.filters, labels, ", ".join(display_path(s) for s in self.backend.sources)))
+        key = (results.query, repr(sorted(self.filters.items())), self.sort)
+        rest = not message.first_page and message.token == self._first_page_of
+        self._first_page_of = message.token if message.first_page else None
+        if not rest:  # the rest of a list shown already has the same facets and empty state
+            body = self._q("#body")
+            body.set_class(not results.hits, "-empty")
+            facets = self._q(FacetPanel)
+            facets.show(results.facets, self.facet_names)
+            self._q(EmptyState).update(empty_text(results, self.filters, facets.labels,
+                                                  ", ".join(display_path(s) for s in self.backend.sources)))
         self._q("#status", Static).update(
             status_text(results, self.sort, sum(len(v) for v in self.filters.values()), self.show_timing)
             + (" · " + self.harvested if self.harvested else ""))
-        key = (results.query, repr(sorted(self.filters.items())), self.sort)
-        self._q(ResultList).show(results.hits, keep=key == self._shown_key)
+        self._q(ResultList).show(results.hits, keep=key == self._shown_key, announce=not rest)
         self._shown_key = key
-        self.search_count += 1
+        self.pages_shown += 1
+        if not message.first_page:
+            self.search_count += 1
 
     @on(FacetPanel.Changed)
     def _filters_changed(self, message: FacetPanel.Changed) -> None:

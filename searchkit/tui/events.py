@@ -11,9 +11,11 @@ from searchkit.saved import SavedSearch
 
 
 class SearchDone(Message):
-    def __init__(self, token: int, results: Results) -> None:
+    """A search's results; ``first_page``: only the first hits, the rest follows."""
+
+    def __init__(self, token: int, results: Results, first_page: bool = False) -> None:
         super().__init__()
-        self.token, self.results = token, results
+        self.token, self.results, self.first_page = token, results, first_page
 
 
 class ViewLoaded(Message):

@@ -56,8 +56,9 @@ class ResultList(OptionList):
         super().__init__(**kwargs)
         self.hits: tuple[Hit, ...] = ()
 
-    def show(self, hits: tuple[Hit, ...], keep: bool = False) -> None:
-        """Replace the hits, highlighting the first, or with ``keep`` the same record when it is still there."""
+    def show(self, hits: tuple[Hit, ...], keep: bool = False, announce: bool = True) -> None:
+        """Replace the hits, highlighting the first, or with ``keep`` the same record when it is
+        still there; ``announce=False``: the rest of a list whose first hits are shown, no new pick."""
         current = self.current
         self.hits = tuple(hits)
         options: list[Option | None] = []
@@ -76,7 +77,8 @@ class ResultList(OptionList):
                 self.highlighted = self.get_option_index(str(index))
             if not index:
                 self.scroll_home(animate=False)
-        self.post_message(self.Picked(self.current))
+        if announce:
+            self.post_message(self.Picked(self.current))
 
     @property
     def current(self) -> Hit | None:
