@@ -69,7 +69,8 @@ RANKING: dict[str, float] = {
     # share a dataset with the richest description (length, tags, resources) scores more in the re-ranking
     "richness": 0.15,
     # weight of a dataset's popularity (views, followers, reuses) in its first-stage score:
-    # + sqrt(score * best score) * w * popularity / n**2 for n meaningful query words (query/engine.py _lifts)
+    # + sqrt(score * best score) * w * popularity / n**2 for n meaningful query words, more for one
+    # broad word (query/engine.py _lifts)
     "popularity": 1.0,
 }
 # The portal APIs ``searchkit harvest`` speaks (sources/harvest/kinds.py has one entry each)

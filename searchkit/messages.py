@@ -58,6 +58,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.fallback": ("Aucune fiche ne contient tous les mots : résultats contenant une partie des mots.", "No record contains all the words: results containing some of them."),
     "query.nothing": ("Rien à chercher dans « {query} » : tapez des mots (ou * pour tout voir).", "Nothing to search for in '{query}': type some words (or * to see everything)."),
     "query.popularity": ("popularité +{score} (vues, abonnés, réutilisations du jeu de données)", "popularity +{score} (views, followers, reuses of the dataset)"),
+    "query.broad": ("mot large +{score} (porté par le titre ou les mots-clés de nombreuses fiches : l'usage les départage)", "broad word +{score} (in the title or tags of many records: usage chooses among them)"),
+    "query.words": ("mots rares +{score} (aucune fiche n'a tous les mots : les plus rares d'abord)", "rare words +{score} (no record holds every word: the rarer ones first)"),
     "query.rerank": ("forme exacte, mots proches, tous dans le titre, titre identique à la requête, description riche", "exact form, words close together, all in the title, title equal to the query, rich description"),
     "query.backfill": ("{n} fiche(s) contiennent tous les mots ; les suivantes n'en contiennent qu'une partie.", "{n} record(s) contain every word; the following ones contain only some."),
     "query.synonyms": ("Synonymes ajoutés : {pairs}.", "Synonyms added: {pairs}."),

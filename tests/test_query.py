@@ -5,6 +5,7 @@ import pytest
 from searchkit.errors import QueryError
 from searchkit.index import update_index
 from searchkit.query import Engine, parse
+from tests.conftest import REPO
 from tests.helpers import copy_notes, write_note
 
 
@@ -245,5 +246,35 @@ def test_a_word_cut_short_is_completed_even_when_it_splits_into_two_known_words(
     eng = Engine(tmp_path / "idx")
     try:
         assert titles(eng.search("photovolt")) == ["Installations photovoltaïques"]
+    finally:
+        eng.close()
+
+
+def test_letters_the_stemmer_cut_that_are_a_word_family_of_their_own_are_searched(tmp_path):
+    """"numéris" stems to "numer" (numérique) but is, as typed, the stem of
+    "numérisation": the note about digitisation is found, before a note that only
+    mentions "numérique" in passing."""
+    root = tmp_path / "notes"
+    root.mkdir()
+    write_note(root, "num.md", "Le numérique", "Le numérique partout : culture numérique, école numérique.")
+    write_note(root, "archives.md", "Archives", "La numérisation des archives départementales.")
+    write_note(root, "ecoles.md", "Écoles", "Les écoles de la ville, leurs cantines, leur plan numérique.")
+    update_index(tmp_path / "idx", [root])
+    eng = Engine(tmp_path / "idx")
+    try:
+        assert titles(eng.search("numéris")) == ["Le numérique", "Archives", "Écoles"]
+        # typed in full, the word keeps its own family only
+        assert titles(eng.search("numérique")) == ["Le numérique", "Écoles"]
+    finally:
+        eng.close()
+
+
+def test_an_unfinished_word_finds_the_bundled_note_it_begins(tmp_path):
+    # the bundled notes: Gallica is the note about digitisation ("numérisation" in its tags)
+    update_index(tmp_path / "idx", [REPO / "notes"])
+    eng = Engine(tmp_path / "idx")
+    try:
+        found = titles(eng.search("numéris"))
+        assert found[:2] == ["Direction interministérielle du numérique", "Gallica"]
     finally:
         eng.close()

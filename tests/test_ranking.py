@@ -77,8 +77,38 @@ def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, m
         engine.close()
     unmeasured = [i for i, p in popularity.items() if p == 0]
     assert len(unmeasured) == 31
-    assert all(with_prior[i] == without[i] for i in unmeasured)  # never lowered
+    assert all(with_prior[i] >= without[i] for i in unmeasured)  # never lowered
+    # 94 records: a broad word, so those titled or tagged with it are brought closer to the best
+    titled = {h.id for h in _search(udata_index, "associations", limit=200).hits
+              if "association" in h.title.casefold() or any("association" in g.casefold() for g in h.tags)}
+    raised = {i for i in unmeasured if with_prior[i] > without[i]}
+    assert raised == {i for i in unmeasured if i in titled} and len(raised) == 31
+    assert len(titled) == 92  # and 2 records that only mention the word keep their text score
     assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0)
+
+
+SIRENE = "datagouv:5b7ffc618b4c4169d30727e0"  # Base Sirene des entreprises et de leurs établissements
+
+
+def test_among_many_records_titled_with_a_broad_word_usage_chooses(udata_index, tmp_path, monkeypatch):
+    # 88 records hold "entreprises", a dozen of them in a short title that repeats it
+    result = _search(udata_index, "entreprises")
+    assert result.total == 88
+    assert result.hits[0].id == SIRENE
+    _configure(tmp_path, monkeypatch, 0)
+    hits = _search(udata_index, "entreprises", limit=10).hits
+    # by the words alone: local lists whose short title repeats the word
+    assert [h.title for h in hits[:2]] == ["Béthune - Entreprises", "Aides entreprises"]
+    assert SIRENE not in [h.id for h in hits]
+
+
+def test_a_word_few_records_hold_is_left_to_the_text(udata_index):
+    # 8 records: not broad, no part of the score is the broad word's
+    result = _search(udata_index, "accidents", explain=True)
+    assert result.total == 8
+    prefix = t("query.broad", score="").split("+")[0]
+    assert not any(line.startswith(prefix) for hit in result.hits for line in hit.explain)
+    assert result.hits[0].title.startswith("Bases de données annuelles des accidents corporels")
 
 
 def test_explain_shows_the_popularity_part(udata_index):
@@ -90,6 +120,17 @@ def test_explain_shows_the_popularity_part(udata_index):
     line = next(line for line in result.output.splitlines() if line.strip().startswith("score"))
     part = line.split(prefix + "+")[1].split()[0]
     assert float(part) > 1.0
+
+
+def test_explain_shows_the_broad_word_part(udata_index):
+    result = CliRunner().invoke(main, ["query", "entreprises", "--kind", "dataset", "--explain", "-n", "1",
+                                       "--index", str(udata_index)])
+    assert result.exit_code == 0, result.output
+    assert "Base Sirene des entreprises" in result.output
+    line = next(line for line in result.output.splitlines() if line.strip().startswith("score"))
+    for key in ("query.popularity", "query.broad"):
+        prefix = t(key, score="").split("+")[0]
+        assert float(line.split(prefix + "+")[1].split()[0]) > 1.0
 
 
 def _dataset(folder, ident, title, acronym=None, description="Un jeu de données."):
@@ -135,3 +176,18 @@ def test_a_typed_acronym_finds_its_record(acronym_engine, typed, first):
 def test_a_known_lower_case_word_is_not_read_as_initials(acronym_engine):
     # "bilan" is a word of the records: it is not completed as an acronym ("bilan..." initials)
     assert [h.title for h in acronym_engine.search("bilan", facets=()).hits] == ["Bilan annuel"]
+
+
+def test_when_no_record_holds_every_word_the_rarer_word_leads(udata_index, monkeypatch):
+    from searchkit.query import engine as engine_module
+
+    # no record holds both; "bébés" is in the descriptions of a few first-name files,
+    # "noms" in far more records, among them lists of elected officials
+    result = _search(udata_index, "noms de bébés", explain=True)
+    assert result.notice == t("query.fallback")
+    assert result.total == 40
+    assert result.hits[0].title == "Liste des prénoms 2004 à 2013"
+    prefix = t("query.words", score="").split("+")[0]
+    assert any(line.startswith(prefix) for line in result.hits[0].explain)
+    monkeypatch.setattr(engine_module, "INFORMED", 0.0)
+    assert _search(udata_index, "noms de bébés").hits[0].title == "Élus CACL"

@@ -40,6 +40,13 @@ from searchkit.textnorm import facet_key, fold
 
 # what Whoosh raises when it reads damaged data in the middle of a search
 READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+# records a one-word query matches: up to the first number the text ranks them, from the
+# second on the word is broad and usage chooses among the records about it (Engine._lifts)
+BROAD = (20, 200)
+# what a nat of information of the words a record holds is worth, in best text scores, when
+# no record holds them all (Engine._informed; measured: 0.1, 0.5 and 1 tried, 0.1 the one
+# that lowers no family of the three corpora)
+INFORMED = 0.1
 
 
 @dataclass
@@ -281,7 +288,8 @@ class Engine:
             pattern = word_pattern(built.stems | fallback.stems, built.prefixes | fallback.prefixes)
             origin = {**built.origin, **fallback.origin}
             for hit, bonus, lift in self._top(searcher, fallback.query, fallback.bonus, limit - len(hits), extra, explain,
-                                              kwargs, fallback_scores, memo, fallback.words, cfg.ranking):
+                                              kwargs, fallback_scores, memo, fallback.words, cfg.ranking,
+                                              some_words=True):
                 hits.append(self._hit(hit, pattern, explain, origin, bonus, fallback.exact, lift))
         base |= base_extra
         matched |= extra
@@ -307,7 +315,7 @@ class Engine:
         )
 
     def _top(self, searcher, query, bonus, limit: int, docs, explain: bool, kwargs, scores, memo, words: list[str],
-             ranking: dict[str, float]) -> list:
+             ranking: dict[str, float], some_words: bool = False) -> list:
         """(hit, bonus, popularity part) of the best ``limit`` records.
 
         Records are ranked by the words and the popularity prior (``_lifts``: the
@@ -317,10 +325,16 @@ class Engine:
         descriptions (the ``ranking.richness`` setting: at most that share more), so
         the national reference beats its many local copies.  A title that is exactly
         the query of two words or more (``titled``) goes before the other candidates:
-        no prior outweighs a record named by a precise query."""
+        no prior outweighs a record named by a precise query.  ``some_words``: the
+        records hold only some of the words (the fallback), and those holding the more
+        informative ones go first (``_informed``).  The third item: the parts added to
+        the text score, for ``--explain``."""
         if kwargs:  # sorted by title or date
-            return [(hit, 0.0, 0.0) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        lifts = self._lifts(scores, docs, ranking["popularity"] / max(len(words), 1) ** 2)
+            return [(hit, 0.0, {}) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
+        parts = self._lifts(scores, docs, words, ranking["popularity"], memo)
+        if some_words:
+            parts["words"] = self._informed(scores, docs, words, memo)
+        lifts = {d: sum(p.get(d, 0.0) for p in parts.values()) for d in set().union(*parts.values())}
         ranked = {d: scores[d] + lifts.get(d, 0.0) for d in docs} if lifts else scores
         best = _best(max(limit, RERANK), docs, ranked)
         if explain:  # Whoosh's hits, which know the terms they matched
@@ -340,7 +354,8 @@ class Engine:
         titled = self._titled(words, totals)
         scored = sorted(((hit, totals[hit.docnum] - hit.score + (top if hit.docnum in titled else 0.0)) for hit in pool),
                         key=lambda pair: (-(pair[0].score + pair[1]), pair[0].docnum))
-        return [(hit, bonus, lifts.get(hit.docnum, 0.0)) for hit, bonus in scored[:limit]]
+        return [(hit, bonus, {name: p[hit.docnum] for name, p in parts.items() if p.get(hit.docnum)})
+                for hit, bonus in scored[:limit]]
 
     def _titled(self, words: list[str], docs) -> set[int]:
         """Which of ``docs`` have a title made of exactly the query's words (two or more,
@@ -355,21 +370,80 @@ class Engine:
             known.update((d, terms(FRENCH, column[d])) for d in missing)
         return {d for d in docs if known[d] == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, weight: float) -> dict[int, float]:
-        """What the popularity prior adds to each record's text score, before any cut:
-        ``sqrt(score * best) * weight * popularity``, ``best`` being the best text score of
-        the query and ``weight`` ``w / n²`` for a query of ``n`` meaningful words (``w``:
-        the ``ranking.popularity`` setting).  Scaled halfway between the record's own score
-        and the best one: a popular record far down the text ranking can climb to the first
-        page, a record that barely matches cannot be carried by usage alone.  One broad word leaves the choice among
-        hundreds of similar matches to usage; every word typed more says more about
-        the record wanted and lets the text decide.  A record without usage figures
-        (every note) has popularity 0 and keeps its text score."""
+    def _lifts(self, scores: dict[int, float], docs, words: list[str], w: float, memo: dict) -> dict[str, dict[int, float]]:
+        """What the popularity prior adds to each record's text score, before any cut,
+        as two parts: ``popularity``, ``sqrt(score * best) * weight * popularity``, ``best``
+        being the best text score of the query and ``weight`` ``w / n²`` for a query of
+        ``n`` meaningful words (``w``: the ``ranking.popularity`` setting), and ``broad``.
+        Scaled halfway between the record's own score and the best one: a popular record far
+        down the text ranking can climb to the first page, a record that barely matches
+        cannot be carried by usage alone.  One broad word leaves the choice among hundreds
+        of similar matches to usage; every word typed more says more about the record wanted
+        and lets the text decide.  A record without usage figures (every note) has
+        popularity 0 and keeps its text score.
+
+        ``broad``: one word that many records carry (``_breadth``: ``b``, 0 up to
+        ``BROAD[0]`` matching records, 1 from ``BROAD[1]``) says what the records are about,
+        not which one is wanted: among the records that carry it in their title or tags,
+        the text score (short titles that repeat the word) tells little more, and usage
+        tells more.  Their score is brought towards the best one,
+        ``best * (score / best) ** (1 / (1 + 2b))``, and the popularity weight is multiplied
+        by ``1 + 2b``; a record that only mentions the word in its description keeps its
+        text score."""
         popular = self._popularity()
+        weight = w / max(len(words), 1) ** 2
         if not weight or not popular:
             return {}
         best = max(scores[d] for d in docs)
-        return {d: math.sqrt(best * scores[d]) * weight * popular[d] for d in docs if d in popular}
+        text, broad = scores, {}
+        k = 2 * self._breadth(words, scores)
+        if k and best > 0:
+            about = self._about(words[0], docs, memo)
+            broad = {d: best * (scores[d] / best) ** (1 / (1 + k)) - scores[d] for d in about}
+            text = {d: scores[d] + broad.get(d, 0.0) for d in docs}
+            weight *= 1 + k
+        return {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
+                "broad": broad}
+
+    def _informed(self, scores: dict[int, float], docs, words: list[str], memo: dict) -> dict[int, float]:
+        """When no record holds every word (or fewer than a page do), what each record that
+        holds some of them gains for the information of the words it holds: ``INFORMED *
+        best * sum(log(N / df))`` over the query's words it holds (``best``: the best text
+        score; ``N``: records in the index; ``df``: the records holding the word, stemmed, in
+        any text field).  The rarer words say more about the record wanted than the common
+        ones ("bureaux de tabac": a record about tobacco before a list of polling stations
+        whose short title repeats "bureaux"), which the text score, led by short titles,
+        does not always say.  A word matched only through a synonym or a typo counts no
+        information here."""
+        scorer = self._scorer()
+        held = []
+        for word in words:
+            found: set[int] = set()
+            for stem in terms(FRENCH, word):
+                for field_name, _ in TEXT_FIELDS:
+                    found.update(scorer.term(field_name, stem, memo))
+            if found:
+                held.append((found, math.log(max(scorer.doc_count, len(found)) / len(found))))
+        best = max((scores[d] for d in docs), default=0.0)
+        gains = {d: INFORMED * best * sum(info for found, info in held if d in found) for d in docs}
+        return {d: gain for d, gain in gains.items() if gain}
+
+    @staticmethod
+    def _breadth(words: list[str], scores) -> float:
+        """How broad a one-word query is, 0..1, from the number of records it matches
+        (``BROAD``: log-scaled between the two); 0 for a query of several words."""
+        if len(words) != 1 or len(scores) <= BROAD[0]:
+            return 0.0
+        return min(1.0, math.log(len(scores) / BROAD[0]) / math.log(BROAD[1] / BROAD[0]))
+
+    def _about(self, word: str, docs, memo: dict) -> set[int]:
+        """Which of ``docs`` carry ``word`` (analysed) in their title or tags."""
+        scorer = self._scorer()
+        found: set[int] = set()
+        for stem in terms(FRENCH, word):
+            for field_name in ("title", "tags"):
+                found.update(scorer.term(field_name, stem, memo))
+        return found & (docs if isinstance(docs, set) else set(docs))
 
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records that have one."""
@@ -404,7 +478,7 @@ class Engine:
         return tuple(p for _, p in sorted(parts, key=lambda sp: -sp[0]))
 
     def _hit(self, hit, pattern, explain: bool, origin: dict[str, str] | None = None, bonus: float = 0.0,
-             exact: list | None = None, lift: float = 0.0) -> Hit:
+             exact: list | None = None, lift: dict[str, float] | None = None) -> Hit:
         stored = hit.fields()
         d = stored.get("data") or {}
         text = d.get("body") or ""
@@ -417,10 +491,12 @@ class Engine:
             if m2 or not snip:
                 snip, marks = s2, m2
         details = self._explain(hit, origin, exact) if explain else ()
-        if explain and lift:
-            details += (t("query.popularity", score=f"{lift:.2f}"),)
-        if explain and bonus - lift:
-            details += (f"(+{t('query.rerank')}) {bonus - lift:.2f}",)
+        lift = lift or {}
+        for name in ("popularity", "broad", "words"):
+            if explain and lift.get(name):
+                details += (t(f"query.{name}", score=f"{lift[name]:.2f}"),)
+        if explain and bonus - sum(lift.values()):
+            details += (f"(+{t('query.rerank')}) {bonus - sum(lift.values()):.2f}",)
         return Hit(
             id=stored["id"], kind=stored.get("kind", "note"), types=tuple(d.get("types", ())),
             title=stored.get("title", ""), tags=tuple(d.get("tags", ())), path=stored.get("path", ""),

@@ -103,6 +103,13 @@ class QueryBuilder:
         # the exact form only re-orders records that match anyway: scored on the best candidates
         self.exact_terms += [Q.Term(f, exact, boost=b * boost) for f, b in exact_fields]
         frequency = self._doc_frequency(stem)
+        typed = fold(text).casefold()
+        if typed != stem and len(typed) > len(stem) and self._doc_frequency(typed):
+            # the letters typed are a word family of their own that the stemmer cut:
+            # "numéris" stems to "numer" (numérique), and is the stem of "numérisation"
+            self.stems.add(typed)
+            self.origin.setdefault(typed, "prefix")
+            options += [Q.Term(f, typed, boost=b * boost) for f, b in text_fields]
         if frequency == 0:
             self.unknown += 1
         if self.unknown > MAX_UNKNOWN_WORDS:  # a pasted paragraph: no guessing for every word
