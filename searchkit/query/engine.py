@@ -331,9 +331,9 @@ class Engine:
         the text score, for ``--explain``."""
         if kwargs:  # sorted by title or date
             return [(hit, 0.0, {}) for hit in collect(searcher, query, limit, docs, explain, **kwargs)]
-        parts = self._lifts(scores, docs, words, ranking["popularity"], memo)
+        parts = self._lifts(scores, docs, words, ranking["popularity"])
         if some_words:
-            parts["words"] = self._informed(scores, docs, words, memo)
+            parts["words"] = self._informed(scores, docs, words)
         lifts = {d: sum(p.get(d, 0.0) for p in parts.values()) for d in set().union(*parts.values())}
         ranked = {d: scores[d] + lifts.get(d, 0.0) for d in docs} if lifts else scores
         best = _best(max(limit, RERANK), docs, ranked)
@@ -370,7 +370,7 @@ class Engine:
             known.update((d, terms(FRENCH, column[d])) for d in missing)
         return {d for d in docs if known[d] == wanted}
 
-    def _lifts(self, scores: dict[int, float], docs, words: list[str], w: float, memo: dict) -> dict[str, dict[int, float]]:
+    def _lifts(self, scores: dict[int, float], docs, words: list[str], w: float) -> dict[str, dict[int, float]]:
         """What the popularity prior adds to each record's text score, before any cut,
         as two parts: ``popularity``, ``sqrt(score * best) * weight * popularity``, ``best``
         being the best text score of the query and ``weight`` ``w / n²`` for a query of
@@ -398,14 +398,14 @@ class Engine:
         text, broad = scores, {}
         k = 2 * self._breadth(words, scores)
         if k and best > 0:
-            about = self._about(words[0], docs, memo)
+            about = self._about(words[0], docs)
             broad = {d: best * (scores[d] / best) ** (1 / (1 + k)) - scores[d] for d in about}
             text = {d: scores[d] + broad.get(d, 0.0) for d in docs}
             weight *= 1 + k
         return {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
                 "broad": broad}
 
-    def _informed(self, scores: dict[int, float], docs, words: list[str], memo: dict) -> dict[int, float]:
+    def _informed(self, scores: dict[int, float], docs, words: list[str]) -> dict[int, float]:
         """When no record holds every word (or fewer than a page do), what each record that
         holds some of them gains for the information of the words it holds: ``INFORMED *
         best * sum(log(N / df))`` over the query's words it holds (``best``: the best text
@@ -421,7 +421,7 @@ class Engine:
             found: set[int] = set()
             for stem in terms(FRENCH, word):
                 for field_name, _ in TEXT_FIELDS:
-                    found.update(scorer.term(field_name, stem, memo))
+                    found |= scorer.holders(field_name, stem)
             if found:
                 held.append((found, math.log(max(scorer.doc_count, len(found)) / len(found))))
         best = max((scores[d] for d in docs), default=0.0)
@@ -436,13 +436,13 @@ class Engine:
             return 0.0
         return min(1.0, math.log(len(scores) / BROAD[0]) / math.log(BROAD[1] / BROAD[0]))
 
-    def _about(self, word: str, docs, memo: dict) -> set[int]:
+    def _about(self, word: str, docs) -> set[int]:
         """Which of ``docs`` carry ``word`` (analysed) in their title or tags."""
         scorer = self._scorer()
         found: set[int] = set()
         for stem in terms(FRENCH, word):
             for field_name in ("title", "tags"):
-                found.update(scorer.term(field_name, stem, memo))
+                found |= scorer.holders(field_name, stem)
         return found & (docs if isinstance(docs, set) else set(docs))
 
     def _popularity(self) -> dict[int, float]:

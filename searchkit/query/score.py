@@ -155,6 +155,17 @@ class Scorer:
         memo[key] = out
         return out
 
+    def holders(self, field_name: str, text) -> set[int]:
+        """The records (deleted ones included, as ``term``) holding ``text`` in ``field_name``."""
+        btext = self._btext(field_name, text)
+        if btext is None or (field_name, btext) not in self.reader:
+            return set()
+        found: set[int] = set()
+        for k, (_, offset, _) in enumerate(self.segments):
+            ids = self._postings(k, field_name, btext)[0]
+            found.update(ids if not offset else (offset + d for d in ids))
+        return found
+
     def _term_within(self, field_name: str, text, boost: float, only: list[int]) -> dict[int, float]:
         """``term`` for the records ``only`` (in order): each looked up in the term's ids."""
         btext = self._btext(field_name, text)
