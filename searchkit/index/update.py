@@ -129,11 +129,14 @@ class _Update:
 
     def run(self, sources, follow_links: bool, started: float) -> IndexReport:
         self._start()
-        plan = self._plan(sources, follow_links)
-        if plan.empty and not self.rebuild:
-            return IndexReport(unchanged=plan.unchanged, problems=tuple(self.notices + self.problems),
-                               seconds=time.perf_counter() - started)
-        writer = self._writer(plan)
+        try:
+            plan = self._plan(sources, follow_links)
+            if plan.empty and not self.rebuild:
+                return IndexReport(unchanged=plan.unchanged, problems=tuple(self.notices + self.problems),
+                                   seconds=time.perf_counter() - started)
+            writer = self._writer(plan)
+        finally:
+            self.ix.close()  # the checked reader, unless the writer took it
         committed = False
         try:
             documents = self._read(plan, writer)
@@ -180,6 +183,8 @@ class _Update:
         self.forced = {p for p in (pending or {}).get("paths", ())}
         self.pending_generation = (pending or {}).get("generation", -1)
         if self.rebuild:
+            if ix is not None:
+                ix.close()
             self.manifest, self.ix = Manifest(), _writable_index(self.index_dir)
         else:
             self.manifest, self.ix = manifest, ix
@@ -190,11 +195,10 @@ class _Update:
         self.rebuild = True
 
     def _check_index(self, manifest: Manifest | None):
-        """The index opened as a search would (the manifest already read), or None: a rebuild."""
+        """The index opened as a search would (the manifest already read), or None: a rebuild.
+        Its reader serves the writer's lookups (``run`` closes it if no writer takes it)."""
         try:
-            ix = open_index(self.index_dir, manifest=manifest)
-            ix.close()  # only its reader: the writer opens what it needs
-            return ix
+            return open_index(self.index_dir, manifest=manifest)
         except IndexMissing:
             self._must_rebuild(None)
         except IndexOutdated:
@@ -226,7 +230,7 @@ class _Update:
             st = source.stat or source.path.stat()
             if trusted and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
                 plan.unchanged += 1
-                plan.files[path] = dict(entry)
+                plan.files[path] = entry  # the old manifest is not used again: no copy (10k of them)
                 return
             digest = file_hash(source.path)
         except FileNotFoundError:
@@ -248,7 +252,9 @@ class _Update:
     @staticmethod
     def _reread_shadowing(plan: _Plan) -> None:
         """Files whose shadowed duplicates belonged to a file that changes or goes are read again."""
-        for path, entry in list(plan.files.items()):
+        if not plan.touched:
+            return
+        for path, entry in [(p, e) for p, e in plan.files.items() if "shadowed" in e or "duplicates" in e]:
             owners = list(entry.get("shadowed", {}).values()) + list(entry.get("duplicates", {}).values())
             if any(owner in plan.touched for owner in owners):
                 source = plan.present[path]
@@ -272,7 +278,7 @@ class _Update:
             if parallel:  # the workers start now, while this process is small: they are forked from it
                 return ParallelWriter(self.ix, self.segids[1:], procs=self.workers, multisegment=True,
                                       timeout=config.LOCK_TIMEOUT, limitmb=WORKER_MB)
-            return Writer(self.ix, timeout=config.LOCK_TIMEOUT)
+            return Writer(self.ix, timeout=config.LOCK_TIMEOUT, reader=None if self.rebuild else self.ix.reader())
 
     def _journal(self, **more) -> dict:
         """The journal of this write; until its own commit names its paths, it keeps those of the
