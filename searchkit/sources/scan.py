@@ -16,16 +16,18 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from searchkit import config
 from searchkit.messages import t
 from searchkit.model import Problem
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """A file to index as the scan found it (a tuple: an update makes one per file, 10k of them)."""
+
     real: str  # real path (symbolic links resolved): what the index stores
     root: Path  # the declared source it was found under (real path)
     kind: str  # "note" or "catalog"
@@ -82,6 +84,9 @@ def open_regular(path) -> int:
 def is_index_folder(path) -> bool:
     """A folder that carries searchkit's index marker: never scanned as a source."""
     return os.path.isfile(os.path.join(path, config.INDEX_MARKER))
+
+
+_NAME = attrgetter("name")
 
 
 def _encodable(name: str) -> bool:
@@ -158,7 +163,7 @@ class _Scan:
         seen_dirs.add(real_dir)
         try:
             with os.scandir(dirpath) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as exc:
             return self.warn(shown(exc.filename or dirpath), "scan.denied")
         subdirs, files = [], []
