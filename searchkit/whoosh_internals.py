@@ -64,6 +64,12 @@ a Whoosh upgrade is checked here and nowhere else.
    own segment objects, as before; a deletion found twice is the same deletion.  See it:
    count ``SegmentReader.__init__`` calls in a one-note update (12 with 6 segments, now 6).
 
+11. **Each worker copied its parent's memory.**  A worker is forked from the process that
+   scanned the sources (100k files: 160 MB); Python's garbage collector, run in the worker,
+   visits every inherited object and writes to its header, so the kernel copies each page
+   (copy-on-write).  ``Worker.run`` calls ``gc.freeze()`` first: inherited objects are left
+   out of every collection.  See it: a 100k-note build's summed PSS, with and without.
+
 8. **Whoosh's lock file was created executable** (``0777 & umask``): ``prepare_writelock`` creates
    it first, ``0666``.
 
@@ -80,6 +86,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import os
 import queue
 import signal
@@ -531,6 +538,7 @@ class Worker(SubWriterTask):
     parent: int | None = None  # the pid of the process that started this one
 
     def run(self):
+        gc.freeze()  # item 11: what this process inherited is never visited, so never copied
         try:
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan holds the lock
         except Exception:
