@@ -16,6 +16,7 @@ splitting them across modules would only pass around.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import time
@@ -135,6 +136,19 @@ class _Update:
         self.added = self.updated = self.moved = self.records = self.duplicates = 0
 
     def run(self, sources, follow_links: bool, started: float) -> IndexReport:
+        """The five steps, the garbage collector off while the first two make the run's long-lived
+        objects (the manifest, the scan: 10k-100k of them, no garbage; -10 % of a one-note update),
+        then left out of its collections (reading and writing make cyclic garbage)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(sources, follow_links, started, enabled)
+        finally:
+            gc.unfreeze()
+            if enabled:
+                gc.enable()
+
+    def _run(self, sources, follow_links: bool, started: float, collect: bool) -> IndexReport:
         self._start()
         try:
             plan = self._plan(sources, follow_links)
@@ -144,6 +158,9 @@ class _Update:
             writer = self._writer(plan)
         finally:
             self.ix.close()  # the checked reader, unless the writer took it
+        gc.freeze()
+        if collect:
+            gc.enable()
         committed = False
         try:
             documents = self._read(plan, writer)
