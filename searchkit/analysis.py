@@ -162,6 +162,7 @@ class FrenchStemFilter(Filter):
 
     _stemmer = None
     _cache: dict[str, str] = {}
+    CACHE_LIMIT = 100_000  # emptied when full: ~120 bytes a word, in every process that writes
 
     def __getstate__(self):  # the C stemmer cannot be pickled into the index
         return {}
@@ -181,7 +182,7 @@ class FrenchStemFilter(Filter):
             stem = self._stemmer.stemWord(word)
             if stem == word and len(word) > 3 and word[-1] in "sx" and word[-2] != "s":
                 stem = word[:-1]
-        if len(self._cache) > 500_000:
+        if len(self._cache) > self.CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = stem
         return stem
@@ -205,7 +206,9 @@ class WordsAnalyzer(Analyzer):
     character offsets are asked for, or stop words kept, the filter chain itself runs
     (``chain``): the two give the same tokens (tests/test_analysis.py)."""
 
-    CACHE_LIMIT = 500_000
+    # emptied when full: ~300 bytes a form; 10k generated notes have 66k forms, 100k have over
+    # 377k words: with the former 500k each build worker held ~300 MB (frequent forms come back at once)
+    CACHE_LIMIT = 100_000
 
     def __init__(self, stem: bool):
         self.stem = stem

@@ -71,6 +71,20 @@ def test_two_workers_write_the_index_one_process_writes(tmp_path, small_threshol
     assert _answers(tmp_path / "parallel") == _answers(tmp_path / "serial")
 
 
+def test_records_held_compressed_give_the_same_index(tmp_path, small_threshold, monkeypatch):
+    """Over PACK_BYTES of sources, the records wait to be written compressed: nothing else changes."""
+    notes = copy_notes(tmp_path)
+    plain = update_index(tmp_path / "plain", [notes], rebuild=True, workers=2)
+    held = []
+    monkeypatch.setattr(index_update, "PACK_BYTES", 1)
+    monkeypatch.setattr(index_update._Update, "_take", lambda self, v, take=index_update._Update._take:
+                        held.append(type(v)) or take(self, v))
+    packed = update_index(tmp_path / "packed", [notes], rebuild=True, workers=2)
+    assert held and set(held) == {bytes}
+    assert (packed.added, packed.records, packed.problems) == (plain.added, plain.records, plain.problems)
+    assert _answers(tmp_path / "packed") == _answers(tmp_path / "plain")
+
+
 def test_under_the_threshold_or_for_an_update_one_process_writes(tmp_path):
     notes = copy_notes(tmp_path)  # a few kilobytes: far under PARALLEL_BYTES
     update_index(tmp_path / "idx", [notes], rebuild=True, workers=4)

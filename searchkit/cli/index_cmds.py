@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -46,7 +47,13 @@ def report_line(report: IndexReport) -> str:
 
 
 def run_index(index_dir, sources, rebuild=False, follow_links=False, quiet=False) -> IndexReport:
-    from searchkit.index import update_index
+    enabled = gc.isenabled()
+    gc.disable()  # the index's imports (Whoosh) make 100k long-lived objects, and no garbage
+    try:
+        from searchkit.index import update_index
+    finally:
+        if enabled:
+            gc.enable()
 
     cfg = settings(index_dir, sources)
     callback, bar = (None, None) if quiet else _progress_bar()

@@ -24,9 +24,9 @@ Crash safety, step by step (a SIGKILL or a power cut can land anywhere):
 2. leftovers of a killed run are removed (``folder.sweep``, from its journal);
 3. the journal names the segments about to be written; they are written next to
    the current ones: readers do not see them;
-4. the journal is saved again with the paths this commit changes;
-5. the new segments and the folder are fsynced, then the new TOC is written and
-   renamed into place: readers now see the new records;
+4. the journal is saved again with the paths this commit changes, and fsynced;
+5. the new segments and the folder are fsynced (the journal's rename with them), then
+   the new TOC is written and renamed into place: readers now see the new records;
 6. the manifest is saved with the new generation, record count and segments; the
    replaced files are deleted, then the journal.
 

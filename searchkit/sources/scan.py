@@ -16,16 +16,18 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from searchkit import config
 from searchkit.messages import t
 from searchkit.model import Problem
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """A file to index as the scan found it (a tuple: an update makes one per file, 10k of them)."""
+
     real: str  # real path (symbolic links resolved): what the index stores
     root: Path  # the declared source it was found under (real path)
     kind: str  # "note" or "catalog"
@@ -38,13 +40,17 @@ class SourceFile:
         return Path(self.real)
 
 
+_KINDS = {**dict.fromkeys(config.NOTE_SUFFIXES, "note"), **dict.fromkeys(config.CATALOG_SUFFIXES, "catalog")}
+
+
 def kind_of(path: Path | str) -> str | None:
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in config.NOTE_SUFFIXES:
-        return "note"
-    if suffix in config.CATALOG_SUFFIXES:
-        return "catalog"
-    return None
+    return _KINDS.get(os.path.splitext(path)[1].lower())
+
+
+def _name_kind(name: str) -> str | None:
+    """``kind_of`` for a bare file name that does not start with a dot (the scan's, 10k times)."""
+    dot = name.rfind(".")
+    return _KINDS.get(name[dot:].lower()) if dot > 0 else None
 
 
 def shown(path) -> str:
@@ -78,6 +84,9 @@ def open_regular(path) -> int:
 def is_index_folder(path) -> bool:
     """A folder that carries searchkit's index marker: never scanned as a source."""
     return os.path.isfile(os.path.join(path, config.INDEX_MARKER))
+
+
+_NAME = attrgetter("name")
 
 
 def _encodable(name: str) -> bool:
@@ -142,21 +151,41 @@ class _Scan:
     def folder(self, source: Path) -> None:
         """Every file below a folder, following links that stay inside it (or all, with follow_links)."""
         root = os.path.realpath(source)
-        seen_dirs: set[str] = set()
+        self._below = root.rstrip(os.sep) + os.sep
+        self._walk(root, root, set())
 
-        def onerror(exc: OSError) -> None:
-            self.warn(shown(exc.filename or source), "scan.denied")
-
-        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
-            real_dir = os.path.realpath(dirpath)
-            if real_dir in seen_dirs:  # reached twice through links: already done
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real_dir)
-            dirnames[:] = [d for d in sorted(dirnames) if self._enter(dirpath, real_dir, d, root)]
-            for name in sorted(filenames):
-                if not name.startswith(".") and kind_of(name) is not None:
-                    self._file(dirpath, real_dir, name, root)
+    def _walk(self, dirpath: str, root: str, seen_dirs: set[str]) -> None:
+        """One folder: its sub-folders decided, its files added, then the sub-folders walked
+        (the order of ``os.walk``, whose entries' ``stat`` is reused instead of a call per file)."""
+        real_dir = os.path.realpath(dirpath)
+        if real_dir in seen_dirs:  # reached twice through links: already done
+            return
+        seen_dirs.add(real_dir)
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=_NAME)
+        except OSError as exc:
+            return self.warn(shown(exc.filename or dirpath), "scan.denied")
+        subdirs, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts as a folder, as in os.walk
+            except OSError:
+                is_dir = False
+            (subdirs if is_dir else files).append(entry)
+        subdirs = [e.path for e in subdirs if self._enter(dirpath, real_dir, e.name, root)]
+        below = self._below
+        rel_dir = ""  # the folder's path below the root, as a note's default id starts
+        if dirpath != root:
+            rel_dir = (dirpath[len(below):] if dirpath.startswith(below) else os.path.relpath(dirpath, root))
+            rel_dir = rel_dir.replace(os.sep, "/") + "/"
+        real_prefix = os.path.join(real_dir, "")
+        for entry in files:
+            name = entry.name
+            if name[0] != "." and (kind := _name_kind(name)) is not None:
+                self._file(entry, real_prefix, rel_dir, kind, root)
+        for sub in subdirs:
+            self._walk(sub, root, seen_dirs)
 
     def _enter(self, dirpath: str, real_dir: str, name: str, root: str) -> bool:
         """Whether the walk goes into the sub-folder ``name`` (hidden ones, index folders and
@@ -182,19 +211,15 @@ class _Scan:
             return True
         return False
 
-    def _file(self, dirpath: str, real_dir: str, name: str, root: str) -> None:
-        full = os.path.join(dirpath, name)
-        kind = kind_of(name)
-        if not _encodable(name):
+    def _file(self, entry: os.DirEntry, real_prefix: str, rel_dir: str, kind: str, root: str) -> None:
+        name, full = entry.name, entry.path
+        if not name.isascii() and not _encodable(name):
             return self.warn(shown(full), "scan.bad_name")
-        below = root.rstrip(os.sep) + os.sep
-        rel = (full[len(below):] if full.startswith(below) else os.path.relpath(full, root)).replace(os.sep, "/")
+        rel = rel_dir + name
         is_link = False
         try:
-            st = os.lstat(full)  # one call for a regular file: it is its stat
-            is_link = stat.S_ISLNK(st.st_mode)
-            if is_link:
-                st = os.stat(full)
+            is_link = entry.is_symlink()
+            st = os.stat(full) if is_link else entry.stat(follow_symlinks=False)  # cached by the scan
         except OSError as exc:
             if not is_link:
                 key = "scan.vanished" if exc.errno == errno.ENOENT else "scan.denied"
@@ -204,7 +229,7 @@ class _Scan:
         if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device named like a note
             return self.warn(full, "scan.not_regular")
         if not is_link:  # in a folder whose real path is known: no realpath() per file
-            return self.add(os.path.join(real_dir, name), root, kind, rel, st)
+            return self.add(real_prefix + name, root, kind, rel, st)
         target = os.path.realpath(full)
         if not _inside(target, root) and not self.follow_links:
             return self.warn(full, "scan.outside")
