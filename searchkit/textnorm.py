@@ -84,10 +84,11 @@ _SAME_LENGTH = _same_length_table()
 
 @lru_cache(maxsize=1)
 def same_length_variants() -> dict[str, tuple[str, ...]]:
-    """Folded character -> the other characters ``fold_same_length`` turns into it (``e``:
-    ``E é É è…``), for finding folded words in a text that is not folded."""
+    """Folded character -> the other Latin-1 characters ``fold_same_length`` turns into it
+    (``e``: ``E é É è…``), for finding folded words in a text that is not folded (the
+    characters beyond Latin-1 are folded in the text first: ``snippets``)."""
     table: dict[str, set[str]] = {}
-    for code in list(range(0x20, 0x250)) + list(range(0x1E00, 0x1F00)) + list(range(0x2000, 0x2200)):
+    for code in range(0x20, 0x100):
         ch = chr(code)
         folded = fold_same_length(ch)
         if folded != ch:

@@ -115,6 +115,16 @@ def test_snippets_mark_the_matched_words(engine):
     assert marked == ["réseaux", "ferrés"]
 
 
+def test_snippets_find_the_words_whatever_their_case_accents_and_ligatures():
+    from searchkit.query.snippets import snippet, word_pattern
+
+    text = "Les ŒUVRES d’art — l’Été à İzmir ; cœur, Ÿvette, éTÉ, étés, plus tard l'été"
+    shown, marks = snippet(text, word_pattern({"ouvr", "ete", "izmir", "coeur", "yvet"}, set()))
+    assert shown == text
+    assert [text[a:b] for a, b in marks] == ["ŒUVRES", "Été", "İzmir", "Ÿvette", "éTÉ", "étés", "été"]
+    # "cœur" folds to "cour" (one letter for one): no match for "coeur", as before
+
+
 def test_snippets_show_linked_titles_instead_of_ids(engine):
     hit = engine.search("anime").hits[0]
     assert "data.gouv.fr" in hit.snippet and "[[" not in hit.snippet

@@ -32,8 +32,9 @@ def plain(text: str, titles=None) -> str:
 
 def word_pattern(stems: set[str], prefixes: set[str]) -> re.Pattern | None:
     """Words starting with one of the (folded) stems or prefixes, found in the text as it is
-    written: each letter matches every letter that folds to it (``e``: ``e E é É è…``), so
-    the text is not folded first."""
+    written (``_latin1``): each letter matches every Latin-1 letter that folds to it (``e``:
+    ``e E é É è ê ë…``), so the text is not folded first.  Latin-1 only: a class holding
+    other characters takes Python 2.5 ms to compile, once per search."""
     keys = sorted({s for s in stems | prefixes if s and not s.isdigit() or len(s) > 1}, key=len, reverse=True)
     if not keys:
         return None
@@ -49,6 +50,15 @@ def _letter(folded: str) -> str:
     return "[" + "".join(re.escape(c) for c in sorted({folded, *variants})) + "]" if variants else re.escape(folded)
 
 
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
+
+
+def _latin1(text: str) -> str:
+    """``text`` with its characters beyond Latin-1 folded (``œ`` -> ``o``, ``Ÿ`` -> ``y``; one
+    for one: offsets stay valid): a French text holds few of them (œ, ’, —)."""
+    return _BEYOND_LATIN1.sub(lambda m: fold_same_length(m.group()), text)
+
+
 def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The window of ``text`` with the most distinct matched words, and their spans."""
     if not text:
@@ -56,7 +66,8 @@ def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -
     if pattern is None:
         cut = text[:width]
         return (cut + ("…" if len(text) > width else "")), ()
-    matches = [(m.start(), m.end(), fold_same_length(m.group(0)[:6])) for m in pattern.finditer(text, 0, SNIPPET_SCAN)]
+    matches = [(m.start(), m.end(), fold_same_length(m.group(0)[:6]))
+               for m in pattern.finditer(_latin1(text), 0, SNIPPET_SCAN)]
     if not matches:
         cut = text[:width]
         return (cut.rstrip() + ("…" if len(text) > width else "")), ()
