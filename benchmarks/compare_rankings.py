@@ -38,8 +38,12 @@ json.dump(out, open(sys.argv[3], "w", encoding="utf-8"), ensure_ascii=False)
 
 
 def dump(tree: Path, index: Path, queries: Path, out: Path) -> list[dict]:
+    # -P: the current folder is not put first on the path (run from a checkout, it would be
+    # the searchkit imported, whatever PYTHONPATH says)
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    subprocess.run([sys.executable, "-c", DUMP, str(index), str(queries), str(out)], env=env, check=True)
+    code = "import searchkit, sys; assert searchkit.__file__.startswith(sys.argv[1]), searchkit.__file__"
+    subprocess.run([sys.executable, "-P", "-c", code, str(Path(tree).resolve())], env=env, check=True)
+    subprocess.run([sys.executable, "-P", "-c", DUMP, str(index), str(queries), str(out)], env=env, check=True)
     return json.loads(out.read_text("utf-8"))
 
 
