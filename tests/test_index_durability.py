@@ -109,3 +109,18 @@ def test_a_run_killed_before_its_commit_keeps_the_journal_of_the_run_it_was_resu
             update_index(idx, [notes])
     update_index(idx, [notes])  # C
     assert indexed(idx) == {i: "0" for i in IDENTS}
+
+
+@pytest.mark.parametrize("odd_name", ["", "/notes/caf\udce9.md"])  # a file name with an undecodable byte
+def test_a_manifest_of_many_files_round_trips(tmp_path, odd_name):
+    from searchkit.index.manifest import MANIFEST, MANY_FILES, Manifest
+
+    files = {f"/notes/n{i:05d} é.md": {"records": 1, "size": i, "mtime_ns": 1_796_611_593_124_559_085 + i,
+                                        "hash": f"{i:032x}"} for i in range(MANY_FILES + 500)}
+    if odd_name:
+        files[odd_name] = {"records": 2, "size": 7, "mtime_ns": 3, "hash": "x",
+                           "duplicates": {"a": "/notes/b.md"}, "problems": [{"path": odd_name, "message": "m"}]}
+    written = Manifest(version=8, files=files, generation=4, documents=len(files), segments=["sk8_a", "sk8_b"])
+    written.save(tmp_path)
+    assert (tmp_path / MANIFEST).stat().st_size > 1 << 17  # read by orjson, unless the odd name is there
+    assert Manifest.read(tmp_path) == written

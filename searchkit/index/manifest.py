@@ -72,9 +72,39 @@ def _read_json(path: Path):
     except OSError as exc:
         raise ManifestError(os_reason(exc)) from exc
     try:
-        return json.loads(data)
+        return _loads(data)
     except ValueError as exc:
         raise ManifestError(t("index.reason.not_json")) from exc
+
+
+# orjson for a manifest of many files: 15 MB (100k notes) read 45 ms and written 100 ms faster;
+# its import (10 ms) is not paid for small ones
+MANY_FILES, BIG_JSON = 1000, 1 << 17
+
+
+def _loads(data: bytes):
+    if len(data) > BIG_JSON:
+        import orjson
+
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # a file name with undecodable bytes (a lone surrogate escape): the standard library reads it
+    return json.loads(data)
+
+
+def _dumps(payload) -> bytes:
+    """JSON without spaces (the manifest is 6 % smaller); by the standard library in ASCII
+    (a third faster than its UTF-8) unless there are many files, and always when a file name
+    holds undecodable bytes (a lone surrogate, which orjson refuses; ASCII escapes round-trip)."""
+    if isinstance(payload, dict) and len(payload.get("files", ())) > MANY_FILES:
+        import orjson
+
+        try:
+            return orjson.dumps(payload)
+        except TypeError:
+            pass
+    return json.dumps(payload, separators=(",", ":"), check_circular=False).encode("ascii")
 
 
 def _write_atomic(index_dir: Path, name: str, payload, durable: bool = True, folder: bool = True) -> None:
@@ -83,8 +113,7 @@ def _write_atomic(index_dir: Path, name: str, payload, durable: bool = True, fol
     ``durable``: the file is fsynced, and the folder too unless ``folder`` is False (the caller
     fsyncs it later, before anything that depends on the rename)."""
     tmp = Path(index_dir) / f".{name}.tmp"
-    # ASCII: a third faster, and undecodable names round-trip; no spaces: the manifest is 6 % smaller
-    data = json.dumps(payload, separators=(",", ":"), check_circular=False).encode("ascii")
+    data = _dumps(payload)
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
