@@ -119,7 +119,8 @@ class Facets:
             counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
             pairs = [(keys[code], n) for code, n in counts.items()]
         else:
-            counts = Counter(chain.from_iterable({key for key, _ in self._facets_of(d).get(name, ())} for d in docs))
+            counts = Counter(chain.from_iterable({key for key, _ in self._facets_of(d, keep=False).get(name, ())}
+                                                 for d in docs))
             pairs = list(counts.items())
         ranked = sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
         if top:
@@ -140,8 +141,9 @@ class Facets:
             self._labels[(name, key)] = found
         return found
 
-    def _facets_of(self, docnum: int) -> dict[str, list[tuple[str, str]]]:
-        """Facet name -> [(key, label)] of one record, from the ``facets`` column."""
+    def _facets_of(self, docnum: int, keep: bool = True) -> dict[str, list[tuple[str, str]]]:
+        """Facet name -> [(key, label)] of one record, from the ``facets`` column (kept for the
+        next label lookup unless ``keep`` is False: counting reads many records once)."""
         found = self._record_facets.get(docnum)
         if found is None:
             if self._column is None:
@@ -151,5 +153,6 @@ class Facets:
             found = {}
             for i in range(0, len(parts) - 2, 3):
                 found.setdefault(parts[i], []).append((parts[i + 1], parts[i + 2]))
-            self._record_facets[docnum] = found
+            if keep:
+                self._record_facets[docnum] = found
         return found
