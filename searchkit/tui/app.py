@@ -20,6 +20,7 @@ plain class.
 from __future__ import annotations
 
 import difflib
+import gc
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -53,6 +54,7 @@ from searchkit.tui.screens import HelpScreen
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
 FIRST_PAGE = 15  # hits shown first, before the rest of the list (a screenful)
+IDLE_COLLECT = 2.0  # seconds without new results before the collector's full pass (``_collect_when_idle``)
 HISTORY_PAUSE = 1.0  # seconds of quiet typing before a search is remembered in the history
 
 
@@ -91,6 +93,8 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
         self._picked: str | None = None
         self._shown_key: tuple | None = None  # (query, filters, sort) of the hits on screen
         self._debounce = None
+        self._collect_timer = None
+        self._gc_threshold = gc.get_threshold()
         self._remember_timer = None
         self._walk: list[str] | None = None  # the past queries while ↑ / ↓ walk them in the search field
         self._walk_at = 0
@@ -121,6 +125,8 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
     def on_unmount(self) -> None:
         self._stop.set()
         self.backend.close()
+        gc.collect()  # now, while the app still holds the terminal (a finalizer may print)
+        gc.set_threshold(*self._gc_threshold)  # the process may go on (tests, an embedding program)
 
     @property
     def main_screen(self) -> Screen:
@@ -220,6 +226,20 @@ class SearchApp(RecordActions, LibraryActions, IndexingActions, App[int]):
         self.pages_shown += 1
         if not message.first_page:
             self.search_count += 1
+            self._collect_when_idle()
+
+    def _collect_when_idle(self) -> None:
+        """The collector's full passes scan every object of the app and of the index's caches
+        and held the screen up to 70 ms, one keystroke in twenty: from the first results on, the
+        automatic full passes are off, and one runs once the app has been idle ``IDLE_COLLECT``
+        seconds after the last results.  (``gc.freeze`` of what exists then halved them too, but
+        Textual's cancelled Markdown updates then reported never-retrieved futures at exit.)"""
+        if self.search_count == 1:
+            gen0, gen1, _ = gc.get_threshold()
+            gc.set_threshold(gen0, gen1, 1_000_000)
+        if self._collect_timer is not None:
+            self._collect_timer.stop()
+        self._collect_timer = self.set_timer(IDLE_COLLECT, lambda: gc.collect(2))
 
     @on(FacetPanel.Changed)
     def _filters_changed(self, message: FacetPanel.Changed) -> None:
