@@ -15,6 +15,7 @@ from searchkit.index import MANIFEST, MARKER_FORMAT, Manifest
 from tests.test_reliability_support import indexed, one_line_error, run, start, write_notes
 
 IDENTS = [f"n{i:05d}" for i in range(12)]
+REPO = Path(__file__).resolve().parent.parent
 LOOKALIKES = ("sk1_plan.txt", "_sk3_old.toc", "sk7_notes.seg")  # names the old cleaning matched
 
 
@@ -55,6 +56,23 @@ def test_a_new_or_empty_folder_gets_the_marker_with_the_format(tmp_path, notes):
         assert run("index", notes, "--index", idx, "-q").returncode == 0
         assert (idx / config.INDEX_MARKER).read_text("ascii") == f"searchkit-index {MARKER_FORMAT}\n"
         assert sorted(indexed(idx)) == IDENTS
+
+
+def test_the_repositorys_own_index_folder_is_used_from_a_fresh_clone(tmp_path, notes):
+    """README's first command: the clone's index/ holds only the placeholder that keeps it in git."""
+    assert (REPO / "index" / ".gitkeep").is_file()  # what .gitignore keeps of index/
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / ".gitkeep").write_bytes((REPO / "index" / ".gitkeep").read_bytes())
+    for args in (["index", notes], ["index", notes, "--rebuild"], ["query", "commun"]):
+        result = run(*args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert sorted(indexed(tmp_path / "index")) == IDENTS
+    assert (tmp_path / "index" / ".gitkeep").exists()  # a placeholder is never deleted
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / ".keep").write_text("")
+    (keep / "notes.txt").write_text("mine\n")  # a placeholder does not make a folder holding files ours
+    assert run("index", notes, "--index", keep).returncode == 2
 
 
 def test_files_that_look_like_ours_inside_our_index_are_never_deleted(tmp_path, notes):

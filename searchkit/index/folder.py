@@ -35,11 +35,16 @@ def _marker_format(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+# files that keep an empty folder in version control (the repository's own index/ has one):
+# a folder holding only them is empty; they are never deleted
+PLACEHOLDERS = frozenset((".gitkeep", ".keep"))
+
+
 def claim_folder(index_dir: Path) -> None:
     """Make sure ``index_dir`` is a searchkit index before anything is written in it.
 
-    A folder with the marker (``config.INDEX_MARKER``) is ours; an empty one gets the
-    marker before any other file; an index of the previous release (no marker, a
+    A folder with the marker (``config.INDEX_MARKER``) is ours; an empty one (``PLACEHOLDERS``
+    aside) gets the marker before any other file; an index of the previous release (no marker, a
     manifest of exactly our shape and a TOC Whoosh can read) is adopted and marked.
     Anything else holding files raises IndexForeign: nothing is written or deleted."""
     marker = index_dir / config.INDEX_MARKER
@@ -57,6 +62,7 @@ def claim_folder(index_dir: Path) -> None:
         if version > MARKER_FORMAT:
             raise IndexForeign(t("index.newer_format", path=escaped(index_dir), version=version))
         return
+    names = [n for n in names if n not in PLACEHOLDERS]
     if names and not _previous_release_index(index_dir, names):
         raise IndexForeign(t("index.foreign", path=escaped(index_dir)))
     try:
