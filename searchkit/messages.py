@@ -59,6 +59,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.nothing": ("Rien à chercher dans « {query} » : tapez des mots (ou * pour tout voir).", "Nothing to search for in '{query}': type some words (or * to see everything)."),
     "query.popularity": ("popularité +{score} (vues, abonnés, réutilisations du jeu de données)", "popularity +{score} (views, followers, reuses of the dataset)"),
     "query.broad": ("mot large +{score} (porté par le titre ou les mots-clés de nombreuses fiches : l'usage les départage)", "broad word +{score} (in the title or tags of many records: usage chooses among them)"),
+    "query.neighbours": ("mots voisins +{score} (titre ou mots-clés portant le vocabulaire des meilleures fiches)", "neighbour words +{score} (title or tags carrying the vocabulary of the best records)"),
     "query.words": ("mots rares +{score} (aucune fiche n'a tous les mots : les plus rares d'abord)", "rare words +{score} (no record holds every word: the rarer ones first)"),
     "query.rerank": ("forme exacte, mots proches, tous dans le titre, titre identique à la requête, description riche", "exact form, words close together, all in the title, title equal to the query, rich description"),
     "query.backfill": ("{n} fiche(s) contiennent tous les mots ; les suivantes n'en contiennent qu'une partie.", "{n} record(s) contain every word; the following ones contain only some."),

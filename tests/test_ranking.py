@@ -10,6 +10,7 @@ from searchkit.cli import main
 from searchkit.index import update_index
 from searchkit.messages import t
 from searchkit.query import Engine
+from searchkit.query import engine as engine_module
 from tests.helpers import write_note
 
 RNA = "datagouv:58e53811c751df03df38f42d"  # Répertoire National des Associations (2,345 views, 53 followers...)
@@ -64,6 +65,8 @@ def test_a_precise_title_still_comes_first(udata_index):
 
 
 def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, monkeypatch):
+    # the prior alone: the neighbour words are read from the ranking, which the prior changes
+    monkeypatch.setitem(engine_module.NEIGHBOURS, "weight", 0.0)
     with_prior = {h.id: h.score for h in _search(udata_index, "associations", limit=200).hits}
     _configure(tmp_path, monkeypatch, 0)
     without = {h.id: h.score for h in _search(udata_index, "associations", limit=200).hits}
@@ -96,6 +99,7 @@ def test_among_many_records_titled_with_a_broad_word_usage_chooses(udata_index, 
     assert result.total == 88
     assert result.hits[0].id == SIRENE
     _configure(tmp_path, monkeypatch, 0)
+    monkeypatch.setitem(engine_module.NEIGHBOURS, "weight", 0.0)  # the words alone
     hits = _search(udata_index, "entreprises", limit=10).hits
     # by the words alone: local lists whose short title repeats the word
     assert [h.title for h in hits[:2]] == ["Béthune - Entreprises", "Aides entreprises"]
@@ -179,8 +183,6 @@ def test_a_known_lower_case_word_is_not_read_as_initials(acronym_engine):
 
 
 def test_when_no_record_holds_every_word_the_rarer_word_leads(udata_index, monkeypatch):
-    from searchkit.query import engine as engine_module
-
     # no record holds both; "bébés" is in the descriptions of a few first-name files,
     # "noms" in far more records, among them lists of elected officials
     result = _search(udata_index, "noms de bébés", explain=True)
@@ -191,3 +193,62 @@ def test_when_no_record_holds_every_word_the_rarer_word_leads(udata_index, monke
     assert any(line.startswith(prefix) for line in result.hits[0].explain)
     monkeypatch.setattr(engine_module, "INFORMED", 0.0)
     assert _search(udata_index, "noms de bébés").hits[0].title == "Élus CACL"
+
+
+def _neighbour_lines(hit) -> list[str]:
+    prefix = t("query.neighbours", score="").split("+")[0]
+    return [line for line in hit.explain if line.startswith(prefix)]
+
+
+@pytest.fixture
+def topic_catalogue(tmp_path):
+    """Ten local datasets titled 'cadastre ... parcellaire', a national one named only by
+    the topic's vocabulary (its description says 'cadastre'), and one that has the typed
+    word without that vocabulary."""
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    for n in range(10):
+        _dataset(folder, f"local{n}", f"Cadastre parcellaire de la commune {n}", description="Le cadastre de la commune.")
+    _dataset(folder, "pci", "Plan parcellaire informatisé", description="Le cadastre de toute la France.")
+    _dataset(folder, "vignes", "Cadastre des vignes", description="Les vignes.")
+    return folder
+
+
+def test_the_best_datasets_vocabulary_lifts_the_records_named_by_it(topic_catalogue, tmp_path, monkeypatch):
+    index = tmp_path / "idx"
+    update_index(index, [topic_catalogue])
+    result = _search(index, "cadastre", explain=True, limit=20)
+    hits = {hit.id.split(":")[-1]: hit for hit in result.hits}
+    assert result.total == 12
+    # 'parcellaire' is in the title of the ten best: the record titled with it gains,
+    # the one titled with the typed word alone does not
+    assert len(_neighbour_lines(hits["pci"])) == 1 and not _neighbour_lines(hits["vignes"])
+    gain = float(_neighbour_lines(hits["pci"])[0].split("+")[1].split()[0])
+    # the part shown is what the record gained: without it, its score is that much lower
+    monkeypatch.setitem(engine_module.NEIGHBOURS, "weight", 0.0)
+    without = {hit.id.split(":")[-1]: hit.score for hit in _search(index, "cadastre", limit=20).hits}
+    assert hits["pci"].score - without["pci"] == pytest.approx(gain, abs=0.01)
+    assert hits["vignes"].score == pytest.approx(without["vignes"])
+    # nine records or fewer: too few to say what the topic is called
+    for n in range(9, 3, -1):
+        (topic_catalogue / f"local{n}.json").unlink()
+    update_index(index, [topic_catalogue])
+    monkeypatch.setitem(engine_module.NEIGHBOURS, "weight", 0.3)
+    assert not any(_neighbour_lines(hit) for hit in _search(index, "cadastre", explain=True, limit=20).hits)
+
+
+def test_notes_are_left_to_their_text(topic_catalogue, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(10):
+        write_note(notes, f"local{n}.md", f"Cadastre parcellaire de la commune {n}", "Le cadastre.")
+    write_note(notes, "pci.md", "Plan parcellaire informatisé", "Le cadastre de toute la France.")
+    index = tmp_path / "idx"
+    update_index(index, [notes])
+    engine = Engine(index)
+    try:
+        result = engine.search("cadastre", facets=(), explain=True)
+    finally:
+        engine.close()
+    assert result.total == 11
+    assert not any(_neighbour_lines(hit) for hit in result.hits)
