@@ -190,3 +190,15 @@ def test_opening_for_a_query_reads_the_seal_not_the_whole_manifest(tmp_path, not
     with pytest.raises(IndexDamaged) as err:
         open_index(idx)
     assert reads == [idx] and "le manifeste annonce 10 fiche(s), l'index en contient 9" in err.value.message
+
+
+def test_a_killed_commits_temporary_toc_is_removed_by_the_next_run(tmp_path, notes):
+    # Whoosh writes "<toc>.<time()>" then renames it: a kill between the two leaves it
+    index = tmp_path / "idx"
+    update_index(index, [notes])
+    toc = next(p.name for p in index.iterdir() if p.name.endswith(".toc"))
+    (index / f"{toc}.1796620246.961875").write_bytes(b"half a toc")
+    (index / f"{toc}.1796620247").write_bytes(b"")
+    (index / "notes.toc.backup").write_bytes(b"not ours")  # not Whoosh's pattern: kept
+    update_index(index, [notes])
+    assert sorted(p.name for p in index.iterdir() if ".toc." in p.name) == ["notes.toc.backup"]

@@ -35,6 +35,10 @@ def _marker_format(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+# the temporary file Whoosh writes a TOC to before renaming it (``TOC.write``:
+# "<toc name>.<time()>"); a run killed between the two leaves it behind
+TEMP_TOC = re.compile(r"^_sk[0-9]+_[0-9]+\.toc\.[0-9]+(\.[0-9]+)?$")
+
 # files that keep an empty folder in version control (the repository's own index/ has one):
 # a folder holding only them is empty; they are never deleted
 PLACEHOLDERS = frozenset((".gitkeep", ".keep"))
@@ -118,13 +122,14 @@ def sweep(index_dir: Path, known_segments=(), journal: dict | None = None) -> No
     ours (a TOC names itself) and the files of the segments they list; the files of
     ``known_segments`` (from the previous manifest and the journal: ids searchkit drew
     before Whoosh wrote them); the temporary folder a journaled writer made; the
-    temporary manifest and journal (fixed names).  Called by the lock holder only."""
+    temporary manifest and journal (fixed names); Whoosh's temporary TOC files (a
+    killed commit's, ``TEMP_TOC``).  Called by the lock holder only."""
     try:
         names = os.listdir(index_dir)
     except OSError:
         return
-    for name in (f".{MANIFEST}.tmp", f".{JOURNAL}.tmp", f".{SEAL}.tmp"):
-        if name in names:
+    for name in names:
+        if name in (f".{MANIFEST}.tmp", f".{JOURNAL}.tmp", f".{SEAL}.tmp") or TEMP_TOC.match(name):
             remove(index_dir / name)
     journal = journal or {}
     tocs = [name for name in names if ANY_TOC.match(name)]
