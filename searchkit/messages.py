@@ -58,6 +58,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.fallback": ("Aucune fiche ne contient tous les mots : résultats contenant une partie des mots.", "No record contains all the words: results containing some of them."),
     "query.nothing": ("Rien à chercher dans « {query} » : tapez des mots (ou * pour tout voir).", "Nothing to search for in '{query}': type some words (or * to see everything)."),
     "query.popularity": ("popularité +{score} (vues, abonnés, réutilisations du jeu de données)", "popularity +{score} (views, followers, reuses of the dataset)"),
+    "query.typical": ("popularité estimée +{score} (le jeu de données n'a pas de chiffres d'usage : ceux de son éditeur)", "estimated popularity +{score} (the dataset has no usage figures: its publisher's)"),
     "query.broad": ("mot large +{score} (porté par le titre ou les mots-clés de nombreuses fiches : l'usage les départage)", "broad word +{score} (in the title or tags of many records: usage chooses among them)"),
     "query.neighbours": ("mots voisins +{score} (titre ou mots-clés portant le vocabulaire des meilleures fiches)", "neighbour words +{score} (title or tags carrying the vocabulary of the best records)"),
     "query.words": ("mots rares +{score} (aucune fiche n'a tous les mots : les plus rares d'abord)", "rare words +{score} (no record holds every word: the rarer ones first)"),

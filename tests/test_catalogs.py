@@ -786,7 +786,7 @@ def test_popularity_is_log_scaled_mean_of_the_signals_a_source_has():
     from searchkit.sources.catalogs.common import SATURATION, popularity
 
     assert popularity([]) == 0.0  # no metrics: neutral
-    assert popularity([("views", 0.0), ("followers", 0.0)]) == 0.0
+    assert popularity([("views", 0.0), ("followers", 0.0)]) == 0.001  # measured, not used: the least measured value
     assert popularity([(name, count) for name, count in SATURATION.items()]) == 1.0
     assert popularity([("views", 10 * SATURATION["views"])]) == 1.0  # capped
     # log-scaled: 1 % of the saturating views gives more than half of their share

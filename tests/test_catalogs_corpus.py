@@ -245,7 +245,9 @@ def test_what_real_records_carry_beyond_their_text(read_all):
 def test_catalogue_wide_counts_of_the_new_fields(read_all):
     records = [r for items in read_all.values() for r in items if isinstance(r, Record)]
     assert all(0.0 <= r.popularity <= 1.0 and 0.0 <= r.quality <= 1.0 for r in records)
-    assert sum(r.popularity > 0 for r in records) == 4141
+    assert sum(r.popularity > 0 for r in records) == 4376  # every record with figures
+    assert sum(r.popularity == 0.001 for r in records) == 4376 - 4141  # figures, all zero
+    assert all(r.popularity > 0 for r in records if r.metrics)
     assert sum(r.featured for r in records) == 31
     assert sum(bool(r.acronym) for r in records) == 878
     acronyms = collections.Counter(r.acronym for r in records if r.acronym)

@@ -204,6 +204,7 @@ EXPECTED = {
             richness=0.803,
             granularity='other',
             metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            popularity=0.001,  # measured, not used
         ),
         P('fichier tronqué : le dernier enregistrement (ligne 6) est incomplet (10 colonnes sur 40) et a été ignoré.', 'ligne 6'),
     ],
@@ -252,6 +253,7 @@ EXPECTED = {
             acronym='ATMO',
             granularity='other',
             metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            popularity=0.001,  # measured, not used
         ),
         R(
             id='datagouv:65f0e1d2c3b4a59687786950',
@@ -288,6 +290,7 @@ EXPECTED = {
             richness=0.803,
             granularity='other',
             metrics=(('views', 0.0), ('downloads', 0.0), ('followers', 0.0), ('reuses', 0.0), ('discussions', 0.0)),
+            popularity=0.001,  # measured, not used
         ),
     ],
     'dcat-us.json': [

@@ -75,19 +75,22 @@ def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, m
     try:
         engine.searcher()
         popular = engine._popularity()
-        popularity = {i: popular.get(engine._record_numbers("id", i)[0], 0.0) for i in without}
+        docnum = {i: engine._record_numbers("id", i)[0] for i in without}
+        popularity = {i: popular.get(d, 0.0) for i, d in docnum.items() if d not in engine._cache.typical}
+        estimated = {i: popular[d] for i, d in docnum.items() if d in engine._cache.typical}
     finally:
         engine.close()
-    unmeasured = [i for i, p in popularity.items() if p == 0]
-    assert len(unmeasured) == 31
-    assert all(with_prior[i] >= without[i] for i in unmeasured)  # never lowered
+    # every udata record has figures; 31 of them are all zero: measured, not used
+    unused = [i for i, p in popularity.items() if p == 0.001]
+    assert len(unused) == 31 and not estimated
+    assert all(with_prior[i] >= without[i] for i in unused)  # never lowered
     # 94 records: a broad word, so those titled or tagged with it are brought closer to the best
     titled = {h.id for h in _search(udata_index, "associations", limit=200).hits
               if "association" in h.title.casefold() or any("association" in g.casefold() for g in h.tags)}
-    raised = {i for i in unmeasured if with_prior[i] > without[i]}
-    assert raised == {i for i in unmeasured if i in titled} and len(raised) == 31
+    raised = {i for i in unused if with_prior[i] > without[i]}
+    assert raised == {i for i in unused if i in titled} and len(raised) == 31
     assert len(titled) == 92  # and 2 records that only mention the word keep their text score
-    assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0)
+    assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0.001)
 
 
 SIRENE = "datagouv:5b7ffc618b4c4169d30727e0"  # Base Sirene des entreprises et de leurs établissements
@@ -252,3 +255,46 @@ def test_notes_are_left_to_their_text(topic_catalogue, tmp_path):
         engine.close()
     assert result.total == 11
     assert not any(_neighbour_lines(hit) for hit in result.hits)
+
+
+def test_a_dataset_without_figures_gets_its_publishers_typical_usage(tmp_path):
+    from searchkit.sources.catalogs.common import popularity
+
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    views = {"a1": 1_000, "a2": 5_000, "a3": 100_000, "b1": 50_000, "b2": 80_000}
+    for ident, title, org, count in [
+        ("a1", "Horaires des trains", "Ministère A", views["a1"]),
+        ("a2", "Gares des trains", "Ministère A", views["a2"]),
+        ("a3", "Retards des trains", "ministère a", views["a3"]),  # the same publisher, spelt otherwise
+        ("a4", "Tarifs des trains", "Ministère A", None),
+        ("b1", "Trains touristiques", "Commune B", views["b1"]),
+        ("b2", "Navettes et trains", "Commune B", views["b2"]),
+        ("b3", "Parkings des trains", "Commune B", None),
+    ]:
+        record = {"id": ident, "slug": ident, "title": title, "description": "Des trains.", "tags": [],
+                  "license": "lov2", "resources": [], "organization": {"name": org}}
+        if count is not None:
+            record["metrics"] = {"views": count}
+        (folder / f"{ident}.json").write_text(json.dumps(record), encoding="utf-8")
+    index = tmp_path / "idx"
+    update_index(index, [folder])
+    hits = {h.id.split(":")[-1]: h for h in _search(index, "trains", explain=True).hits}
+    assert len(hits) == 7
+    estimated = t("query.typical", score="").split("+")[0]
+    measured = t("query.popularity", score="").split("+")[0]
+    lines = {i: [line for line in h.explain if line.startswith((estimated, measured))] for i, h in hits.items()}
+    # three measured records of Ministère A: the median of theirs stands for a4's
+    assert [line.split("+")[0] for line in lines["a4"]] == [estimated]
+    # Commune B has two: too few, b3 keeps no popularity part
+    assert lines["b3"] == []
+    assert all(lines[i] and lines[i][0].startswith(measured) for i in views)
+    engine = Engine(index)
+    try:
+        engine.searcher()
+        popular = engine._popularity()
+        a4 = engine._record_numbers("id", "datagouv:a4")[0]
+        b3 = engine._record_numbers("id", "datagouv:b3")[0]
+        assert popular[a4] == popularity([("views", views["a2"])]) and b3 not in popular
+    finally:
+        engine.close()

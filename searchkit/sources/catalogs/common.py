@@ -267,19 +267,23 @@ def popularity(metrics: Iterable[tuple[str, float]], featured: bool = False) -> 
     counts views is on the same scale as one that counts five things), plus
     ``FEATURED`` if the portal features it, capped at 1, rounded to 3 decimals.
     A record without metrics gets 0, the neutral value: the prior lifts, never
-    penalises.
+    penalises (the search may stand its publisher's typical usage for it); a record
+    whose figures are all zero gets the least measured value, 0.001: it was measured,
+    and not used.
 
     >>> popularity([("views", 200_000), ("followers", 50)]), popularity([("views", 0)], featured=True)
     (1.0, 0.2)
-    >>> popularity([]), popularity([("views", 780), ("downloads", 58), ("reuses", 0)])
-    (0.0, 0.29)
+    >>> popularity([]), popularity([("views", 0)]), popularity([("views", 780), ("downloads", 58), ("reuses", 0)])
+    (0.0, 0.001, 0.29)
     """
     shares = [
         min(1.0, math.log10(1 + max(value, 0.0)) / math.log10(1 + SATURATION[name]))
         for name, value in metrics
     ]
-    score = (sum(shares) / len(shares) if shares else 0.0) + (FEATURED if featured else 0.0)
-    return round(min(score, 1.0), 3)
+    if not shares:
+        return FEATURED if featured else 0.0
+    score = sum(shares) / len(shares) + (FEATURED if featured else 0.0)
+    return max(round(min(score, 1.0), 3), 0.001)
 
 
 def _count(value: Any) -> float | None:
