@@ -65,6 +65,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.rerank": ("forme exacte, mots proches, tous dans le titre, titre identique à la requête, description riche", "exact form, words close together, all in the title, title equal to the query, rich description"),
     "query.backfill": ("{n} fiche(s) contiennent tous les mots ; les suivantes n'en contiennent qu'une partie.", "{n} record(s) contain every word; the following ones contain only some."),
     "query.synonyms": ("Synonymes ajoutés : {pairs}.", "Synonyms added: {pairs}."),
+    "query.absent": ("{words} : dans aucune fiche ; résultats pour les autres mots.", "{words}: in no record; results for the other words."),
     "query.fuzzy": ("Orthographe approchée : {pairs}.", "Close spellings: {pairs}."),
     "query.ignored": ("Ignoré dans la requête : {parts}.", "Ignored in the query: {parts}."),
     "query.bad_limit": ("--limit doit être un nombre entre 0 et {max}.", "--limit must be a number from 0 to {max}."),

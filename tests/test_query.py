@@ -288,3 +288,35 @@ def test_an_unfinished_word_finds_the_bundled_note_it_begins(tmp_path):
         assert found[:2] == ["Direction interministérielle du numérique", "Gallica"]
     finally:
         eng.close()
+
+
+def test_a_long_word_in_no_record_without_a_likely_slip_ranks_and_does_not_filter(tmp_path):
+    from searchkit.messages import t
+    from searchkit.query.plan import _slip
+
+    notes = tmp_path / "notes"
+    write_note(notes, "ciqual.md", "Table de composition des aliments", "Les nutriments des aliments.")
+    write_note(notes, "agreste.md", "Aliments pour animaux", "Les aliments composés.")
+    write_note(notes, "cahors.md", "Vins de Cahors", "Les aliments servis avec le cahors.")
+    write_note(notes, "gouv.md", "Open government", "Le government ouvert.")
+    write_note(notes, "science.md", "Science ouverte", "Une science ouverte.")
+    update_index(tmp_path / "idx", [notes])
+    engine = Engine(tmp_path / "idx")
+    try:
+        # "calories" (stem "calor") is in no note; its guesses ("cahor", "clor"...) are
+        # no slip of a long stem: the notes holding "aliments" are the results
+        r = engine.search("calories des aliments")
+        assert r.total == 3 and set(titles(r)) == {"Table de composition des aliments", "Aliments pour animaux",
+                                                    "Vins de Cahors"}
+        assert t("query.absent", words="« calories »") in r.notice
+        # "gouvernment" is "government" with a letter too many: a typo, required (the
+        # records with only "ouvert" follow, as for any query that few records match)
+        r = engine.search("gouvernment ouvert")
+        assert titles(r) == ["Open government", "Science ouverte"]
+        assert t("query.backfill", n=1) in r.notice
+        assert "dans aucune fiche" not in (r.notice or "")
+        # alone, an absent word is still looked for by its guesses
+        assert titles(engine.search("calories")) == ["Vins de Cahors"]
+    finally:
+        engine.close()
+    assert _slip("nationnal", "national") and _slip("mairie", "mairue") and not _slip("calor", "cahor")

@@ -19,7 +19,7 @@ from searchkit.analysis import ANALYSIS_VERSION, EXACT, FRENCH, FrenchStemFilter
 from searchkit.messages import t
 from searchkit.query.parse import Clause, is_plain_word, is_question, meaningful, parse
 from searchkit.textnorm import facet_key, fold
-from searchkit.whoosh_internals import FuzzyTerm, Or
+from searchkit.whoosh_internals import FuzzyTerm, Or, levenshtein_distance
 
 MAX_QUERY_CHARS = 2_000
 LOOSE_SHARE = 0.6  # share of the words a record needs when the query has 3 or more
@@ -40,6 +40,7 @@ BACKFILL = 10  # below this many records with every word, records with some word
 TEXT_FIELDS = (("title", 4.0), ("tags", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 0.7))
 EXACT_FIELDS = (("title_exact", 3.0), ("tags_exact", 2.0))
 FUZZY_BOOST = 0.25
+SLIP_STEM = 7  # shorter stems have a word one slip away by chance ("calor": "clor", "cahor")
 PREFIX_BOOST = 0.6
 SYNONYM_BOOST = 0.9
 PHRASE_BOOST = 2.0
@@ -80,6 +81,7 @@ class QueryBuilder:
         self.origin: dict[str, str] = {}  # term -> how it came from what was typed (for --explain)
         self.common = 0  # stems seen so far that are in a quarter of the records or more
         self.meaningful = 0
+        self.far = False  # the last word is in no record and only guesses two letters away find it
 
     def _doc_frequency(self, stem: str) -> int:
         return sum(self.reader.doc_frequency(f, stem) for f, _ in TEXT_FIELDS)
@@ -149,6 +151,10 @@ class QueryBuilder:
             fuzzy = [FuzzyTerm(f, stem, boost=b * boost * FUZZY_BOOST, maxdist=maxdist, prefixlength=1)
                      for f, b in text_fields]
             found = self._expansions(fuzzy)
+            # a long word that no record holds, whose guesses are no likely slip of the
+            # fingers, may be right and absent ("calories" is no "Cahors"): it ranks, it
+            # does not filter (``build``)
+            self.far = maxdist == 2 and (len(stem) < SLIP_STEM or not any(_slip(stem, f) for f in found))
             if found:
                 self.fuzzy_notes.append(f"{text} → {', '.join(sorted(found)[:3])}")
                 self.stems.update(found)
@@ -311,6 +317,7 @@ class QueryBuilder:
         return Q.Term(name, value) if value else None
 
     def clause(self, clause: Clause) -> Q.Query | None:
+        self.far = False
         if clause.kind == "keyword":
             q = self.keyword(clause)
         elif clause.kind == "phrase":
@@ -339,7 +346,10 @@ class QueryBuilder:
         try:
             return self._synonym_query(text, q)
         finally:
-            self.origin.update((term, "synonym") for term in set(self.origin) - known)
+            added = set(self.origin) - known
+            self.origin.update((term, "synonym") for term in added)
+            if added:
+                self.far = False  # a synonym the records hold
 
     def _synonym_query(self, text: str, q: Q.Query) -> Q.Query:
         expansions = thesaurus.expand_word(text, self.thesaurus)
@@ -432,6 +442,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     phrase_words: list[str] = []
 
     common: list = []  # clauses made only of very common words: they rank, they do not filter
+    far: list = []  # words no record holds, found only by guesses two letters away: the same
 
     def add(q, clause_kind="word", negate=False, before=(0, 0), group=False):
         if q is None:
@@ -465,7 +476,10 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
                 i += used
                 continue
         q = builder.clause(clause)
-        add(q, clause.kind, clause.negate, snapshot)
+        if builder.far and not clause.negate and not any_word and q is not None:
+            far.append((clause.text, q))
+        else:
+            add(q, clause.kind, clause.negate, snapshot)
         if q is not None and clause.kind in ("word", "prefix") and not clause.negate:
             words.append(clause.text)
             phrase_words.append(clause.text)
@@ -480,6 +494,11 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             should.extend(common)  # they rank, they do not filter
         else:
             must.extend(common)
+        if far and must:
+            should.extend(q for _, q in far)  # "calories des aliments": "calories" is in no record, "Cahors" is no answer
+            notes.append(t("query.absent", words=", ".join(f"« {text} »" for text, _ in far)))
+        else:
+            must.extend(q for _, q in far)
         scored = [q for q in must if not isinstance(q, Q.Term)]  # keyword filters stay required
         share = QUESTION_SHARE if is_question(text) else LOOSE_SHARE
         if len(scored) >= 3:
@@ -498,6 +517,23 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     if positive is not None and must_not:
         positive = Q.AndNot(positive, Or(must_not))
     return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin, bonus, builder.exact_terms)
+
+
+# keys side by side on French (AZERTY) and English (QWERTY) keyboards, by rows
+_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {(a, b) for row in _ROWS for a, b in zip(row, row[1:])}
+_NEIGHBOURS |= {(b, a) for a, b in _NEIGHBOURS}
+
+
+def _slip(typed: str, word: str) -> bool:
+    """Whether ``typed`` is ``word`` with one slip of the fingers: a letter left out or
+    typed twice or extra (lengths differ by one, one edit), or a neighbouring key struck."""
+    if abs(len(typed) - len(word)) == 1:
+        return levenshtein_distance(typed, word, limit=2) == 1
+    if len(typed) != len(word):
+        return False
+    diff = [(a, b) for a, b in zip(typed, word) if a != b]
+    return len(diff) == 1 and diff[0] in _NEIGHBOURS
 
 
 def _bonus(phrase_words: list[str], exact_terms: list) -> Q.Query | None:
