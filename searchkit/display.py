@@ -23,6 +23,8 @@ import os
 import re
 from dataclasses import replace
 
+from searchkit.messages import value_label
+
 PLACEHOLDER = "\ufffd"  # what a removed control or escape sequence leaves behind: visible, harmless
 
 # whole sequences first, so that "ESC [31m" leaves one placeholder, not "�[31m"
@@ -138,7 +140,8 @@ def safe_results(results):
     """``model.Results`` ready for a screen: hits, facet labels, notice and suggestions made safe."""
     return replace(
         results, query=safe(results.query), hits=tuple(map(safe_hit, results.hits)),
-        facets={name: tuple(replace(v, label=safe(v.label)) for v in values) for name, values in results.facets.items()},
+        facets={name: tuple(replace(v, label=safe(value_label(name, v.label))) for v in values)
+                for name, values in results.facets.items()},
         notice=safe(results.notice) if results.notice else results.notice,
         suggestions=tuple(map(safe, results.suggestions)),
     )

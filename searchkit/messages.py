@@ -418,6 +418,63 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# the words of the catalogues' controlled vocabularies (udata, DCAT): granularity and
+# update frequency codes -> (français, English), shown for the code on a screen
+VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
+    "granularity": {
+        "country": ("pays", "country"), "country-group": ("groupe de pays", "group of countries"),
+        "country-subset": ("partie du pays", "part of a country"), "fr:region": ("région", "region"),
+        "fr:departement": ("département", "département"), "fr:arrondissement": ("arrondissement", "arrondissement"),
+        "fr:epci": ("intercommunalité (EPCI)", "inter-municipality (EPCI)"), "fr:canton": ("canton", "canton"),
+        "fr:commune": ("commune", "municipality"), "fr:collectivite": ("collectivité d'outre-mer", "overseas collectivity"),
+        "fr:iris": ("quartier (IRIS)", "neighbourhood (IRIS)"), "poi": ("point d'intérêt", "point of interest"),
+        "other": ("autre", "other"),
+    },
+    "frequency": {
+        "unknown": ("inconnue", "unknown"), "punctual": ("ponctuelle", "once"), "continuous": ("continue", "continuous"),
+        "hourly": ("toutes les heures", "hourly"), "fourtimesaday": ("quatre fois par jour", "four times a day"),
+        "threetimesaday": ("trois fois par jour", "three times a day"), "semidaily": ("deux fois par jour", "twice a day"),
+        "daily": ("quotidienne", "daily"), "fourtimesaweek": ("quatre fois par semaine", "four times a week"),
+        "threetimesaweek": ("trois fois par semaine", "three times a week"),
+        "semiweekly": ("deux fois par semaine", "twice a week"), "weekly": ("hebdomadaire", "weekly"),
+        "biweekly": ("toutes les deux semaines", "every two weeks"),
+        "threetimesamonth": ("trois fois par mois", "three times a month"),
+        "semimonthly": ("deux fois par mois", "twice a month"), "monthly": ("mensuelle", "monthly"),
+        "bimonthly": ("tous les deux mois", "every two months"), "quarterly": ("trimestrielle", "quarterly"),
+        "threetimesayear": ("trois fois par an", "three times a year"), "semiannual": ("semestrielle", "twice a year"),
+        "annual": ("annuelle", "annual"), "biennial": ("tous les deux ans", "every two years"),
+        "triennial": ("tous les trois ans", "every three years"),
+        "quinquennial": ("tous les cinq ans", "every five years"), "irregular": ("irrégulière", "irregular"),
+        "notplanned": ("aucune mise à jour prévue", "no update planned"), "never": ("jamais", "never"),
+        "asneeded": ("au besoin", "as needed"), "annually": ("annuelle", "annual"),
+    },
+}
+# udata zone ids: "country:fr", "country-group:world", "fr:commune:41018@1943-01-01"
+ZONES = {"country:fr": ("France", "France"), "country-group:world": ("Monde", "World"),
+         "country-group:ue": ("Union européenne", "European Union")}
+
+
+def value_label(facet: str, label: str) -> str:
+    """How a facet value reads on a screen: a vocabulary code in words, a zone id as its
+    kind and code ("commune 41018"); any other value as written.  Filters take the value
+    as written (and its key), never this.
+
+    >>> value_label("frequency", "notPlanned"), value_label("zone", "fr:commune:41018@1943-01-01")  # doctest: +SKIP
+    ('aucune mise à jour prévue', 'commune 41018')
+    """
+    code = label.strip().casefold()
+    english = language() == "en"
+    if code in VOCABULARY.get(facet, ()):
+        return VOCABULARY[facet][code][english]
+    if facet == "zone":
+        if code in ZONES:
+            return ZONES[code][english]
+        kind, _, rest = code.rpartition(":")
+        if kind in VOCABULARY["granularity"] and kind.startswith("fr:") and rest:
+            return f"{VOCABULARY['granularity'][kind][english]} {rest.split('@')[0].upper()}"
+    return label
+
+
 def t(_key: str, **values) -> str:
     """The message ``_key`` in the user's language, formatted with ``values``."""
     french, english = CATALOGUE[_key]

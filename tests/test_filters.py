@@ -251,3 +251,31 @@ def test_udata_records_filter_on_their_dates(tmp_path, corpus):
     assert (len(modified), len(covering)) == (102, 22)
     assert ids(index, "*", "--since", "2022") == sorted(modified)
     assert ids(index, "*", "--covers", "2018") == sorted(covering)
+
+
+def test_vocabulary_codes_read_as_words_on_a_screen_and_stay_codes_in_json(fixtures_index, monkeypatch):
+    monkeypatch.setenv("SEARCHKIT_LANG", "fr")
+    code, out, err = sk("query", "*", "--kind", "dataset", "--facets", "--limit", "0", "--index", str(fixtures_index))
+    assert code == 0, err
+    lines = {line.split(": ", 1)[0]: line.split(": ", 1)[1] for line in out.splitlines() if ": " in line}
+    assert lines["Couverture spatiale"] == "France (1), Rennes (1)"
+    assert lines["Granularité spatiale"] == "autre (2), commune (1), département (1)"
+    assert lines["Fréquence de mise à jour"] == "annuelle (2)"
+    monkeypatch.setenv("SEARCHKIT_LANG", "en")
+    code, out, err = sk("query", "*", "--kind", "dataset", "--facets", "--limit", "0", "--index", str(fixtures_index))
+    assert "Spatial granularity: other (2), municipality (1), département (1)" in out.splitlines()
+    # the filters take the codes (and what JSON gives as value and label)
+    code, out, err = sk("query", "*", "--granularity", "fr:commune", "--format", "json", "--index", str(fixtures_index))
+    assert code == 0 and json.loads(out)["total"] == 1
+    assert {"value": "fr:commune", "label": "fr:commune", "count": 1} in json.loads(out)["facets"]["granularity"]
+
+
+def test_zone_ids_read_as_their_kind_and_code(monkeypatch):
+    from searchkit.messages import value_label
+
+    monkeypatch.setenv("SEARCHKIT_LANG", "fr")
+    assert value_label("zone", "fr:commune:41018@1943-01-01") == "commune 41018"
+    assert value_label("zone", "fr:epci:200046977@2014-01-01") == "intercommunalité (EPCI) 200046977"
+    monkeypatch.setenv("SEARCHKIT_LANG", "en")
+    assert value_label("zone", "fr:departement:2a@1976-01-01") == "département 2A"
+    assert value_label("zone", "Rennes") == "Rennes" and value_label("tag", "annual") == "annual"

@@ -241,15 +241,16 @@ async def test_dataset_facets_in_the_panel(tmp_path, notes, opened):
         assert app.facet_names == ("type", "tag", "publisher", "licence", "format", "zone", "granularity", "frequency")
         assert [str(label.render()) for label in app.query(".facet-title")][-3:] == [
             "Couverture spatiale", "Granularité spatiale", "Fréquence de mise à jour"]
-        assert facet_counts(app, "zone") == {"country:fr": 1, "Rennes": 1}
-        assert facet_counts(app, "granularity") == {"other": 2, "fr:commune": 1, "fr:departement": 1}
-        assert facet_counts(app, "frequency") == {"annual": 2}
-        await check_facet(pilot, "fr:commune")
-        assert app.filters == {"granularity": ["fr:commune"]}
-        assert titles(app) == ["Stationnements vélos de Rennes Métropole"]
-        assert facet_counts(app, "zone") == {"Rennes": 1}
+        # the catalogues' codes read as words ("country:fr", "fr:commune", "annual")
+        assert facet_counts(app, "zone") == {"France": 1, "Rennes": 1}
+        assert facet_counts(app, "granularity") == {"autre": 2, "commune": 1, "département": 1}
+        assert facet_counts(app, "frequency") == {"annuelle": 2}
+        await check_facet(pilot, "département")
+        assert app.filters == {"granularity": ["fr:departement"]}
+        assert titles(app) == ["Accidents de la route"]
+        assert facet_counts(app, "zone") == {"France": 1}
         # disjunctive: the granularity counts ignore the granularity checked
-        assert facet_counts(app, "granularity") == {"other": 2, "fr:commune": 1, "fr:departement": 1}
+        assert facet_counts(app, "granularity") == {"autre": 2, "commune": 1, "département": 1}
 
 
 async def test_long_facet_lists_have_a_more_toggle(make_app):

@@ -13,7 +13,7 @@ from searchkit.cli.app import (EXIT_ERROR, EXIT_FOUND, EXIT_NOTHING, echo_err, f
                                index_option, json_text, main, parse_filters)
 from searchkit.config import settings
 from searchkit.display import escaped, safe, safe_marked
-from searchkit.messages import t
+from searchkit.messages import t, value_label
 from searchkit.model import FACETS, MAX_LIMIT, NOTE_FACETS, SORTS, Results
 
 
@@ -49,7 +49,7 @@ def render_text(results: Results, colour: bool, show_facets: bool, explain: bool
     if show_facets:
         for name, values in results.facets.items():
             if values:
-                lines.append(f"{t('facet.' + name)}: " + ", ".join(f"{safe(v.label)} ({v.count})" for v in values))
+                lines.append(f"{t('facet.' + name)}: " + ", ".join(f"{safe(value_label(name, v.label))} ({v.count})" for v in values))
     return "\n".join(lines)
 
 
