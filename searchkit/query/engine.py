@@ -530,7 +530,7 @@ class Engine:
         catalogue does, a little: a ministry's datasets are used more than a village's.
         Without such a publisher the record keeps no popularity (the prior never lowers)."""
         facets = self._facets()
-        _, codes = facets._codes_of("publisher")
+        _, codes = facets.codes_of("publisher")
         samples: dict[int, list[float]] = {}
         for d, value in measured.items():
             for code in codes[d]:

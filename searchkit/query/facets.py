@@ -89,7 +89,9 @@ class Facets:
         kept = self._dated[(since, covers)] = frozenset(found - self.deleted)
         return kept
 
-    def _codes_of(self, name: str) -> tuple[list[str], list[tuple[int, ...]]]:
+    def codes_of(self, name: str) -> tuple[list[str], list[tuple[int, ...]]]:
+        """The keys of facet ``name`` and, per record number, the codes (indexes into the
+        keys) of its values; read once per index generation."""
         built = self._codes.get(name)
         if built is None:
             keys: list[str] = []
@@ -109,13 +111,13 @@ class Facets:
     def count(self, name: str, docs, top: int) -> tuple[FacetValue, ...]:
         """The values of facet ``name`` among ``docs``, most frequent first (``top`` of them, 0: all).
 
-        Counted from the codes of every record (``_codes_of``) once they are read; before,
+        Counted from the codes of every record (``codes_of``) once they are read; before,
         a few records (``FEW_RECORDS``) are counted from their own values (the ``facets``
         column): a search in a new process does not read every value's postings."""
         if not docs:
             return ()
         if name in self._codes or len(docs) > FEW_RECORDS:
-            keys, per_record = self._codes_of(name)
+            keys, per_record = self.codes_of(name)
             counts = Counter(chain.from_iterable(map(per_record.__getitem__, docs)))
             pairs = [(keys[code], n) for code, n in counts.items()]
         else:
