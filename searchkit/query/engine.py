@@ -385,7 +385,7 @@ class Engine:
         score, for the datasets the search found (it adds none).  Notes are left as they
         are (measured: no gain on the notes corpora)."""
         datasets = self._facets().docs("kind", "dataset")
-        found = [d for d in docs if d in datasets]
+        found = datasets.intersection(docs)
         if len(found) < NEIGHBOURS["records"]:
             return {}
         first = heapq.nsmallest(NEIGHBOURS["records"], found, key=lambda d: (-ranked[d], d))
