@@ -28,7 +28,7 @@ from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, T
 
 from searchkit.textnorm import APOSTROPHES, ELISIONS, STOP_WORDS, fold
 
-ANALYSIS_VERSION = 8  # bump when terms or the schema change: indexes are rebuilt
+ANALYSIS_VERSION = 9  # bump when terms or the schema change: indexes are rebuilt
 
 # words, with inner apostrophes and hyphens; combining accents belong to words;
 # decimal numbers such as 3,14 or 1.5 stay whole

@@ -449,9 +449,6 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "asneeded": ("au besoin", "as needed"), "annually": ("annuelle", "annual"),
     },
 }
-# udata zone ids: "country:fr", "country-group:world", "fr:commune:41018@1943-01-01"
-ZONES = {"country:fr": ("France", "France"), "country-group:world": ("Monde", "World"),
-         "country-group:ue": ("Union européenne", "European Union")}
 
 
 def value_label(facet: str, label: str) -> str:
@@ -466,9 +463,7 @@ def value_label(facet: str, label: str) -> str:
     english = language() == "en"
     if code in VOCABULARY.get(facet, ()):
         return VOCABULARY[facet][code][english]
-    if facet == "zone":
-        if code in ZONES:
-            return ZONES[code][english]
+    if facet == "zone":  # the ids of a commune, an EPCI... (a country's is named when read)
         kind, _, rest = code.rpartition(":")
         if kind in VOCABULARY["granularity"] and kind.startswith("fr:") and rest:
             return f"{VOCABULARY['granularity'][kind][english]} {rest.split('@')[0].upper()}"

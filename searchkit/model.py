@@ -33,6 +33,10 @@ SORTS = ("relevance", "title", "modified")  # the first is the default
 # usage signals catalogues publish, the keys of ``Record.metrics``
 POPULARITY_SIGNALS = ("views", "downloads", "followers", "reuses", "discussions")
 MAX_LIMIT = 10_000  # hits one search returns at most
+# zone ids of udata's API that name a whole country or group, with the name data.gouv.fr's
+# CSV export gives the same zone: one value for both sources (``--zone France``)
+ZONE_NAMES = {"country:fr": "France", "country-group:world": "Monde", "country-group:ue": "Union Européenne",
+              "country-subset:fr:metro": "France métropolitaine", "country-subset:fr:dromcom": "DROM-COM"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ class Record:
     richness: float = 0.0  # 0..1, how complete a dataset description is (ranking prior)
     # what catalogues say of a dataset beyond its text ("" / () / 0 when they say nothing)
     acronym: str = ""  # the ``acronym`` field, else "BAN" from a title "... (BAN)"
-    zones: tuple[str, ...] = ()  # spatial coverage as given: "country:fr", "Isère"...
+    zones: tuple[str, ...] = ()  # spatial coverage: "France" (``ZONE_NAMES``), "Isère", "fr:commune:41018@1943-01-01"...
     granularity: str = ""  # finest spatial unit described: "fr:commune", "country"...
     frequency: str = ""  # update frequency as given: "annual", "daily", "irregular"...
     # usage counts the portal publishes, as (signal, count) pairs; signal names are

@@ -812,5 +812,6 @@ def test_usage_counts_acronym_and_coverage_of_a_udata_object(tmp_path):
     assert record.metrics == (("views", 2000.0), ("downloads", 900.0), ("followers", 12.0))
     assert (record.featured, record.quality, record.acronym) == (True, 1.0, "BAN")
     assert record.popularity == 0.805  # (0.623 + 0.540 + 0.652) / 3 + 0.2 for featured
-    assert (record.zones, record.granularity, record.frequency) == (("country:fr",), "fr:commune", "weekly")
+    # a whole country's id is named as the CSV export names it
+    assert (record.zones, record.granularity, record.frequency) == (("France",), "fr:commune", "weekly")
     assert (record.temporal, record.coverage()) == ("2015-01-01/..", ("2015-01-01", ""))

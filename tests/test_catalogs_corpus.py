@@ -225,7 +225,7 @@ def test_what_real_records_carry_beyond_their_text(read_all):
     # the same dataset in a 2020 udata API answer: four signals, far fewer views
     old = find("udata_json/53698f4ca3a729239d2036df.json", "datagouv:53698f4ca3a729239d2036df")
     assert old.metrics == (("views", 1521.0), ("followers", 42.0), ("reuses", 50.0), ("discussions", 69.0))
-    assert (old.quality, old.popularity, old.zones) == (0.889, 0.889, ("country:fr",))
+    assert (old.quality, old.popularity, old.zones) == (0.889, 0.889, ("France",))
 
     road = find("udata_json/53698e4ba3a729239d203415.json", "datagouv:53698e4ba3a729239d203415")
     assert (road.title, road.popularity, road.granularity, road.frequency) == (

@@ -80,7 +80,7 @@ def test_the_index_gives_back_every_field_of_a_record(fixtures_index):
         accidents, atmo = engine.get(ACCIDENTS), engine.get(ATMO)
     finally:
         engine.close()
-    assert (accidents.zones, accidents.granularity, accidents.frequency) == (("country:fr",), "fr:departement", "annual")
+    assert (accidents.zones, accidents.granularity, accidents.frequency) == (("France",), "fr:departement", "annual")
     assert (accidents.coverage(), dict(accidents.metrics)["followers"]) == (("2012-01-01", "2012-12-31"), 4.0)
     assert (atmo.acronym, atmo.coverage()) == ("ATMO", ("2023-01-01", ""))
     # fields of their own are no longer repeated among the other fields
@@ -91,7 +91,7 @@ def test_new_facets_count_the_fixture_records(fixtures_index):
     code, out, err = sk("query", "*", "--format", "json", "--index", str(fixtures_index))
     assert code == 0, err
     facets = json.loads(out)["facets"]
-    assert facets["zone"] == [{"value": "country:fr", "label": "country:fr", "count": 1},
+    assert facets["zone"] == [{"value": "france", "label": "France", "count": 1},
                               {"value": "rennes", "label": "Rennes", "count": 1}]
     assert facets["granularity"] == [{"value": "other", "label": "other", "count": 2},
                                      {"value": "fr:commune", "label": "fr:commune", "count": 1},
@@ -107,6 +107,7 @@ def test_new_facets_count_the_fixture_records(fixtures_index):
 def test_filters_on_zone_granularity_and_frequency(fixtures_index):
     assert ids(fixtures_index, "*", "--frequency", "ANNUAL") == [ACCIDENTS, RENNES]
     assert ids(fixtures_index, "*", "--zone", "rennes", "--zone", "country:fr") == [ACCIDENTS, RENNES]
+    assert ids(fixtures_index, "*", "--zone", "France") == [ACCIDENTS]  # udata's country:fr, named
     assert ids(fixtures_index, "*", "--facet", "zones=Rennes", "--granularity", "fr:commune") == [RENNES]
     assert ids(fixtures_index, "*", "--granularity", "other", "--frequency", "annual") == []
     # key:value in the query text finds the same records

@@ -241,7 +241,7 @@ async def test_dataset_facets_in_the_panel(tmp_path, notes, opened):
         assert app.facet_names == ("type", "tag", "publisher", "licence", "format", "zone", "granularity", "frequency")
         assert [str(label.render()) for label in app.query(".facet-title")][-3:] == [
             "Couverture spatiale", "Granularité spatiale", "Fréquence de mise à jour"]
-        # the catalogues' codes read as words ("country:fr", "fr:commune", "annual")
+        # the catalogues' codes read as words ("fr:commune", "annual"); udata's country:fr is France
         assert facet_counts(app, "zone") == {"France": 1, "Rennes": 1}
         assert facet_counts(app, "granularity") == {"autre": 2, "commune": 1, "département": 1}
         assert facet_counts(app, "frequency") == {"annuelle": 2}

@@ -239,7 +239,7 @@ def filter_options(command):
         click.option("--licence", "licences", multiple=True, help="Only this licence (datasets)."),
         click.option("--format-of", "formats", multiple=True, help="Only datasets offering this file format (csv, geojson...)."),
         click.option("--zone", "zones", multiple=True, shell_complete=_complete_facet("zone"),
-                     help="Only datasets covering this place (as the catalogue names it: France, country:fr...)."),
+                     help="Only datasets covering this place (as the catalogue names it: France, Isère...)."),
         click.option("--granularity", "granularities", multiple=True, shell_complete=_complete_facet("granularity"),
                      help="Only datasets of this spatial granularity (fr:commune, country...)."),
         click.option("--frequency", "frequencies", multiple=True, shell_complete=_complete_facet("frequency"),

@@ -30,7 +30,7 @@ from searchkit.dates import bounds
 from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
-from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
+from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, ZONE_NAMES, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
 from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, build
@@ -264,7 +264,8 @@ class Engine:
         memo: dict = {}  # postings read, shared by the query, its fallback and the re-ranking
         scores = None if isinstance(query, Q.Every) else self._scores(query, memo)
         base = set(scores) if scores is not None else set(range(reader.doc_count_all())) - self._scorer().deleted
-        keys = {name: [v if name in ("kind", "id") else facet_key(v) for v in values] for name, values in filters.items()}
+        keys = {name: [v if name in ("kind", "id") else facet_key(ZONE_NAMES.get(v.casefold(), v) if name == "zone" else v)
+                       for v in values] for name, values in filters.items()}
         dated = self._dated(dates)
 
         def passing(skip: str | None = None) -> set | None:

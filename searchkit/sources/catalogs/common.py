@@ -26,7 +26,7 @@ from typing import Any
 
 from searchkit.acronyms import acronym_in_title
 from searchkit.errors import SourceError
-from searchkit.model import POPULARITY_SIGNALS, Problem, Record
+from searchkit.model import POPULARITY_SIGNALS, ZONE_NAMES, Problem, Record
 from searchkit.textnorm import facet_key
 from searchkit.urls import openable
 
@@ -454,7 +454,7 @@ def build(
         extra=tuple((k, v) for k, v in extras if k not in OWN_FIELDS),
         position=position,
         acronym=given.get("acronym") or _title_acronym(clean_title, file_formats),
-        zones=tuple(dict.fromkeys(z for z in (one_line(text_of(v)) for v in zones) if z)),
+        zones=tuple(dict.fromkeys(ZONE_NAMES.get(z.casefold(), z) for z in (one_line(text_of(v)) for v in zones) if z)),
         granularity=given.get("granularity", ""),
         frequency=given.get("frequency", ""),
         **_priors(body, resources, pub, len(tag_tuple), metrics, featured, quality),

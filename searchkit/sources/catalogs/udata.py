@@ -8,7 +8,8 @@ and ``position`` "enregistrement N" (N counts from 1 in the file).
 Fields: ``description`` is Markdown; ``tags`` are slugs; the publisher is the
 organization's name, else the owner's first and last name; ``license`` is an
 id (``lov2``, ``fr-lo``, ``notspecified``...); ``spatial.zones`` are zone ids
-(``country:fr``, ``fr:commune:41018@1943-01-01``) kept as given;
+(``fr:commune:41018@1943-01-01``) kept as given, but a whole country's or group's
+(``country:fr``), named as the CSV export names it (``model.ZONE_NAMES``: "France");
 ``temporal_coverage`` is ``{"start", "end"}``; resources give the formats (their
 ``format``, else their ``mime``).  ``metrics`` (``views``, ``followers``,
 ``reuses``, ``discussions``, and ``resources_downloads`` in recent versions),
