@@ -320,3 +320,20 @@ def test_a_long_word_in_no_record_without_a_likely_slip_ranks_and_does_not_filte
     finally:
         engine.close()
     assert _slip("nationnal", "national") and _slip("mairie", "mairue") and not _slip("calor", "cahor")
+
+
+def test_an_absent_word_beside_a_keyword_filter_alone_still_filters(tmp_path):
+    from searchkit.messages import t
+
+    notes = tmp_path / "notes"
+    write_note(notes, "a.md", "Budget des aliments", "Le budget.", tags="budget")
+    write_note(notes, "b.md", "Budget des écoles", "Le budget.", tags="budget")
+    update_index(tmp_path / "idx", [notes])
+    engine = Engine(tmp_path / "idx")
+    try:
+        # nothing but a field's word beside it: "calories" (its guesses) is still required,
+        # and as for any query no record fully matches, records with some words follow
+        r = engine.search("calories tag:budget")
+        assert r.notice == t("query.fallback")
+    finally:
+        engine.close()

@@ -443,6 +443,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
 
     common: list = []  # clauses made only of very common words: they rank, they do not filter
     far: list = []  # words no record holds, found only by guesses two letters away: the same
+    free: list = []  # required clauses on the text at large (not a field's, not a filter)
 
     def add(q, clause_kind="word", negate=False, before=(0, 0), group=False):
         if q is None:
@@ -480,6 +481,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             far.append((clause.text, q))
         else:
             add(q, clause.kind, clause.negate, snapshot)
+            if q is not None and not clause.negate and not clause.fields and clause.kind != "keyword":
+                free.append(q)
         if q is not None and clause.kind in ("word", "prefix") and not clause.negate:
             words.append(clause.text)
             phrase_words.append(clause.text)
@@ -494,7 +497,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             should.extend(common)  # they rank, they do not filter
         else:
             must.extend(common)
-        if far and must:
+        if far and any(q in must for q in free):  # other words (not only filters)
             should.extend(q for _, q in far)  # "calories des aliments": "calories" is in no record, "Cahors" is no answer
             notes.append(t("query.absent", words=", ".join(f"« {text} »" for text, _ in far)))
         else:
