@@ -1,0 +1,77 @@
+"""Issue 13, notes side: accents, elisions, tags and words cut short, on real notes.
+
+Each test indexes real notes on disk (the bundled ``notes/``, and the 144 real notes of
+the shared corpus, skipped when it is absent) and states the principle it checks:
+
+- a word typed without accents ranks the notes as the accented word does;
+- ``l'`` / ``d'`` glued to a word search the bare word (synonyms and acronyms included);
+- a query that names a tag, as written in the notes or with ``#``, puts the notes carrying
+  it before the notes that only repeat its words, but not before a note whose title holds them;
+- the last word, cut short while typing, is completed to the words that name notes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchkit.index import update_index
+from searchkit.query import Engine
+from searchkit.query.parse import parse
+from searchkit.textnorm import without_elision
+from tests.conftest import REPO
+
+
+def _engine(tmp_path_factory, folder: Path, name: str):
+    idx = tmp_path_factory.mktemp(name) / "idx"
+    update_index(idx, [folder])
+    return Engine(idx)
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    engine = _engine(tmp_path_factory, REPO / "notes", "bundled")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    from tests.conftest import CORPUS
+
+    if not (CORPUS / "notes-ods").is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    engine = _engine(tmp_path_factory, CORPUS / "notes-ods", "real")
+    yield engine
+    engine.close()
+
+
+def _files(engine: Engine, text: str, limit: int = 10) -> list[str]:
+    return [Path(h.path).name for h in engine.search(text, limit=limit, facets=()).hits]
+
+
+# -------------------------------------------------------------------- elisions
+
+
+def test_elided_words_are_cut_from_a_typed_word():
+    assert without_elision("l'INSEE") == "INSEE"
+    assert without_elision("L’ouverture") == "ouverture"
+    assert without_elision("qu'est-ce") == "est-ce"
+    assert without_elision("aujourd'hui") == "aujourd'hui"
+    assert [c.text for c in parse("l'opendata d’Etalab")[0]] == ["opendata", "Etalab"]
+
+
+@pytest.mark.parametrize("elided, bare", [("l'INSEE", "INSEE"), ("d’Etalab", "Etalab")])
+def test_an_elided_word_gets_the_ranking_and_synonyms_of_the_bare_word(bundled, elided, bare):
+    a, b = (bundled.search(q, limit=10, facets=()) for q in (elided, bare))
+    assert [h.id for h in a.hits] == [h.id for h in b.hits]
+    assert a.notice == b.notice
+
+
+def test_an_elided_word_keeps_its_thesaurus_synonyms_on_real_notes(real):
+    # before: "l'opendata" found 19 notes, without the "open data" synonym
+    a, b = (real.search(q, limit=10, facets=()) for q in ("l'opendata", "opendata"))
+    assert a.total == b.total > 100
+    assert [h.id for h in a.hits] == [h.id for h in b.hits]
+
