@@ -59,7 +59,7 @@ def test_elided_words_are_cut_from_a_typed_word():
     assert without_elision("L’ouverture") == "ouverture"
     assert without_elision("qu'est-ce") == "est-ce"
     assert without_elision("aujourd'hui") == "aujourd'hui"
-    assert [c.text for c in parse("l'opendata d’Etalab")[0]] == ["opendata", "Etalab"]
+    assert [c.text for c in parse("l'opendata d’Etalab #cartographie")[0]] == ["opendata", "Etalab", "cartographie"]
 
 
 @pytest.mark.parametrize("elided, bare", [("l'INSEE", "INSEE"), ("d’Etalab", "Etalab")])
@@ -74,4 +74,25 @@ def test_an_elided_word_keeps_its_thesaurus_synonyms_on_real_notes(real):
     a, b = (real.search(q, limit=10, facets=()) for q in ("l'opendata", "opendata"))
     assert a.total == b.total > 100
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
+
+
+# ------------------------------------------------------------------------ tags
+
+
+def test_a_tag_typed_with_a_hash_puts_the_notes_carrying_it_first(bundled):
+    assert set(_files(bundled, "#cartographie", 5)) == {
+        "Géoportail.md", "IGN.md", "cadastre.md", "OpenStreetMap France.md", "QGIS.md"}
+
+
+def test_real_notes_carrying_a_typed_tag_come_first(real):
+    # before: christian-quest.md (tagged 'Cartographie numérique', not 'cartographie') second
+    assert set(_files(real, "#cartographie", 2)) == {"ign.md", "datanova.md"}
+    # before: DataKind.md fifth, behind pierre-jannin.md ('data science')
+    assert set(_files(real, "science des données", 4)) >= {
+        "DataKind.md", "Rufus Pollock.md", "comite-pour-la-science-ouverte.md"}
+
+
+def test_a_tag_does_not_pass_a_note_whose_title_holds_the_query(real):
+    # "Etalab" tags the notes of people who ran it: the notes titled Etalab stay first
+    assert _files(real, "étalab", 2) == ["etalab.md", "guide étalab.md"]
 

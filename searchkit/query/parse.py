@@ -94,7 +94,7 @@ def parse(text: str) -> tuple[list[Clause], list[str]]:
         elif raw.endswith("*") and len(raw.rstrip("*")) >= 3:
             clause = Clause("prefix", raw.rstrip("*"), negate=negate)
         else:
-            stripped = without_elision(raw.strip("*?!.,;:'’\"«»")).strip("'")
+            stripped = without_elision(raw.strip("#*?!.,;:'’\"«»")).strip("'")  # '#': a tag as typed in note apps
             if not stripped:
                 continue
             clause = Clause("word", stripped, negate=negate)

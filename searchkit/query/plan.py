@@ -61,6 +61,7 @@ class Built:
     origin: dict[str, str] = field(default_factory=dict)  # term -> exact, stemmed, synonym, fuzzy...
     bonus: Q.Query | None = None  # proximity and exact forms, scored on the best candidates only
     exact: list = field(default_factory=list)  # the exact-form terms inside ``bonus`` (for --explain)
+    tags: tuple[str, ...] = ()  # the facet keys of the tag the whole query may name (``_tag_keys``)
 
 
 class QueryBuilder:
@@ -497,7 +498,18 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
         positive = Q.Every()
     if positive is not None and must_not:
         positive = Q.AndNot(positive, Or(must_not))
-    return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin, bonus, builder.exact_terms)
+    return Built(positive, builder.stems, builder.prefixes, notes, words, builder.origin, bonus, builder.exact_terms,
+                 _tag_keys(text, clauses))
+
+
+def _tag_keys(text: str, clauses: list[Clause]) -> tuple[str, ...]:
+    """The facet keys of the tag a query of plain words names as a whole: as typed
+    (``libre d'accès``, ``#opendata``), and as its words once their elisions are cut
+    (``l'opendata``); none for a query with operators, fields or phrases."""
+    if not clauses or not all(is_plain_word(c) for c in clauses):
+        return ()
+    keys = (facet_key(text.replace("#", " ")), facet_key(" ".join(c.text for c in clauses)))
+    return tuple(k for k in dict.fromkeys(keys) if k)
 
 
 def _bonus(phrase_words: list[str], exact_terms: list) -> Q.Query | None:
