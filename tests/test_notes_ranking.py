@@ -96,3 +96,35 @@ def test_a_tag_does_not_pass_a_note_whose_title_holds_the_query(real):
     # "Etalab" tags the notes of people who ran it: the notes titled Etalab stay first
     assert _files(real, "étalab", 2) == ["etalab.md", "guide étalab.md"]
 
+
+# ------------------------------------------------------------- words cut short
+
+
+@pytest.mark.parametrize("typed, first", [
+    ("licence ouv", "Licence Ouverte.md"),  # three letters, the last of several words
+    ("gouvernement ouv", "Partenariat pour un gouvernement ouvert.md"),
+    ("fête de la mus", "Fête de la musique.md"),
+    ("frictionl", "Frictionless Data.md"),
+])
+def test_the_last_word_cut_short_is_completed(bundled, typed, first):
+    assert _files(bundled, typed, 1) == [first]
+
+
+@pytest.mark.parametrize("typed, first", [
+    ("géomat", "géomaticien.md"),  # a stem of its own ("géomatique"), and the start of a title
+    ("datactiv", "datactivist.md"),
+    ("bibliothèque nat", "BNF.md"),
+    ("science ouv", "comite-pour-la-science-ouverte.md"),
+])
+def test_real_notes_named_by_the_completion_come_first(real, typed, first):
+    assert _files(real, typed, 1) == [first]
+
+
+def test_a_completion_is_searched_in_bodies_too(real):
+    # "Datactivist" is in samuel-goeta's tags and in maelle-fouquenet's body only
+    assert {"samuel-goeta.md", "maelle-fouquenet.md"} <= set(_files(real, "datactiv"))
+
+
+def test_a_word_written_whole_in_titles_or_tags_is_not_completed(real, bundled):
+    assert _files(real, "ODI", 1) == ["Open Data Institute.md"]  # capitals: an acronym, not "ODIN"
+    assert "OpenDataSoft.md" not in _files(bundled, "opendata", 3)  # a tag as written

@@ -34,6 +34,8 @@ PREFIX_FIELDS = ("title", "tags", "summary")  # where a typed prefix is complete
 PREFIX_TERMS_BODY = 0  # ... and in bodies (none: a short prefix starts thousands of their words)
 PREFIX_TERMS = 12  # completions of a prefix searched, the most frequent ones
 PREFIX_SCAN = 2000  # words starting with a prefix looked at to find them
+LAST_PREFIX_CHARS = 3  # the last word of a query of several words is completed from this many letters
+LAST_FORMS = 3  # completions of the last word that count as typed in the proximity bonus
 BACKFILL = 10  # below this many records with every word, records with some words follow
 
 # (field, boost) a plain word is searched in; exact copies add to the stemmed match
@@ -81,6 +83,9 @@ class QueryBuilder:
         self.origin: dict[str, str] = {}  # term -> how it came from what was typed (for --explain)
         self.common = 0  # stems seen so far that are in a quarter of the records or more
         self.meaningful = 0
+        self.last = ""  # the query's last word, when nothing was typed after it (``build``)
+        self.several = False  # the query has other words before it
+        self.completed: list[str] = []  # title words completing the last word, the shortest first
 
     def _doc_frequency(self, stem: str) -> int:
         return sum(self.reader.doc_frequency(f, stem) for f, _ in TEXT_FIELDS)
@@ -125,16 +130,22 @@ class QueryBuilder:
             options.append(split)
             frequency = max(frequency, 1)
         folded = fold(text).casefold()
-        if typed_unknown and len(folded) >= 4 and not stem.isdigit():
+        last = text == self.last
+        if typed_unknown and len(folded) >= (LAST_PREFIX_CHARS if last and self.several else 4) and not stem.isdigit():
             # a word cut short, as typed in a search box: "interop", "anonym"; its length
             # is the typed one: "sémant" stems to "sem"
             found_prefix = next(([v] for v in (folded, stem) if self._has_prefix(v)), [])  # as typed first
             if found_prefix:
                 self.prefixes.update(found_prefix)
                 self.origin.update((v, "prefix") for v in found_prefix)
-                options += [q for f, b in text_fields for v in found_prefix
-                            for q in self._completions(f, v, b * PREFIX_BOOST)]
+                completions = [q for f, b in text_fields for v in found_prefix
+                               for q in self._completions(f, v, b * PREFIX_BOOST)]
+                options += completions
+                if last:
+                    self.completed = sorted({q.text for q in completions if q.fieldname == "title"}, key=len)
                 frequency = 1
+        elif last and not typed_unknown and len(folded) >= LAST_PREFIX_CHARS and not stem.isdigit() and not text.isupper():
+            options += self._named_completions(folded, text_fields, boost)
         if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
             # letters swapped: "cnli", "inira" (Whoosh's distance counts a swap as 2)
             swaps = self._transpositions(fold(text).casefold())
@@ -223,6 +234,28 @@ class QueryBuilder:
             found.append((self.reader.doc_frequency(field_name, text), text))
         found.sort(reverse=True)
         return [Q.Term(field_name, text, boost=boost) for _, text in found[:k or PREFIX_TERMS]]
+
+    def _named_completions(self, folded: str, text_fields, boost: float) -> list[Q.Query]:
+        """The last word typed may be cut short even when records hold it ("géomat" is the
+        stem of "géomatique", "datactiv" a word of some body): when it is no word of any title
+        but starts title words ("géomaticien", "datactivist"), those words, the shortest first,
+        are searched too, in every field, weighing as a completion (``PREFIX_BOOST``), as a
+        search box built on FTS5 searches ``géomat*``.  A word that a title or a tag holds as
+        written ("opendata") was typed whole."""
+        exact = terms(EXACT, folded)
+        if self.reader.doc_frequency("title", folded) or any(
+                self.reader.doc_frequency(f, exact[0] if exact else folded) for f, _ in EXACT_FIELDS):
+            return []  # a word of a title or a tag as written ("opendata"): typed whole
+        found = []
+        for n, term in enumerate(self.reader.expand_prefix("title", folded)):
+            if n >= PREFIX_SCAN:
+                break
+            found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        found = sorted((w for w in found if w != folded), key=len)[:PREFIX_TERMS]
+        self.completed = found
+        self.prefixes.update(found)
+        self.origin.update((w, "prefix") for w in found)
+        return [Q.Term(f, w, boost=b * boost * PREFIX_BOOST) for f, b in text_fields for w in found]
 
     def _has_prefix(self, prefix: str) -> bool:
         for f in ("title", "tags", "body"):
@@ -428,6 +461,8 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
     if prefix_last and clauses and clauses[-1].kind == "word" and not text.endswith((" ", '"')):
         clauses[-1].kind = "prefix"
     builder = QueryBuilder(reader, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=thesaurus)
+    if clauses and clauses[-1].kind == "word" and not clauses[-1].fields and not text.endswith((" ", '"')):
+        builder.last, builder.several = clauses[-1].text, len(clauses) > 1  # it may be cut short
     must, should, must_not = [], [], []
     words: list[str] = []
     phrase_words: list[str] = []
@@ -471,7 +506,7 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
             words.append(clause.text)
             phrase_words.append(clause.text)
         i += 1
-    bonus = _bonus(phrase_words, builder.exact_terms)
+    bonus = _bonus(phrase_words, builder.exact_terms, builder.completed)
     notes = _notes(ignored, builder)
     if any_word:
         core = Or(should) if should else None
@@ -512,22 +547,23 @@ def _tag_keys(text: str, clauses: list[Clause]) -> tuple[str, ...]:
     return tuple(k for k in dict.fromkeys(keys) if k)
 
 
-def _bonus(phrase_words: list[str], exact_terms: list) -> Q.Query | None:
+def _bonus(phrase_words: list[str], exact_terms: list, completed: list[str] = ()) -> Q.Query | None:
     """The re-ranking query, applied to the best candidates only (``Engine._top``),
     never to every match: the words as a loose phrase in title, body or summary, all
-    of them in the title, and their exact forms."""
+    of them in the title, and their exact forms.  When the last word was completed
+    (``completed``: title words, the shortest first), the words with each of its first
+    ``LAST_FORMS`` completions count as the words typed: "gouvernement ouv" is near
+    as "gouvernement ouvert" is."""
     bonus = None
-    if len(phrase_words) >= 2:
-        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
-        if len(stems) >= 2:
-            bonus = [Q.Phrase("title", stems, slop=2, boost=PHRASE_BOOST * 2),
-                     Q.Phrase("body", stems, slop=3, boost=PHRASE_BOOST),
-                     Q.Phrase("summary", stems, slop=2, boost=PHRASE_BOOST)]
-    if phrase_words:
+    stems = [s for w in phrase_words for s in terms(FRENCH, w)]
+    sequences = [stems] + [stems[:-1] + [c] for c in completed[:LAST_FORMS] if stems]
+    for seq in sequences if len(phrase_words) >= 2 and len(stems) >= 2 else ():
+        bonus = (bonus or []) + [Q.Phrase("title", seq, slop=2, boost=PHRASE_BOOST * 2),
+                                 Q.Phrase("body", seq, slop=3, boost=PHRASE_BOOST),
+                                 Q.Phrase("summary", seq, slop=2, boost=PHRASE_BOOST)]
+    for seq in sequences if stems else ():
         # a title made of the query's words: "Guide Etalab" before a note that cites Etalab in every field
-        stems = [s for w in phrase_words for s in terms(FRENCH, w)]
-        if stems:
-            bonus = (bonus or []) + [Q.And([Q.Term("title", s) for s in stems], boost=TITLE_COVER_BOOST)]
+        bonus = (bonus or []) + [Q.And([Q.Term("title", s) for s in seq], boost=TITLE_COVER_BOOST)]
     return Or((bonus or []) + exact_terms) if bonus or exact_terms else None
 
 
