@@ -51,6 +51,30 @@ def _files(engine: Engine, text: str, limit: int = 10) -> list[str]:
     return [Path(h.path).name for h in engine.search(text, limit=limit, facets=()).hits]
 
 
+# -------------------------------------------------------------------- accents
+
+
+@pytest.mark.parametrize("plain, accented", [
+    ("geoportail", "géoportail"),
+    ("defibrillateurs", "défibrillateurs"),
+    ("elections municipales", "élections municipales"),
+    ("donnees personnelles", "données personnelles"),
+])
+def test_a_query_without_accents_ranks_as_the_accented_one(bundled, plain, accented):
+    assert _files(bundled, plain) == _files(bundled, accented)
+
+
+@pytest.mark.parametrize("plain, accented", [
+    ("geomaticien", "géomaticien"),
+    ("securite des donnees", "sécurité des données"),
+    ("systeme d'information geographique", "système d'information géographique"),
+    ("l'accessibilite numerique", "l'accessibilité numérique"),
+])
+def test_real_notes_rank_the_same_with_or_without_accents(real, plain, accented):
+    # before: only the accented form earned the exact-form bonus of titles and tags
+    assert _files(real, plain) == _files(real, accented)
+
+
 # -------------------------------------------------------------------- elisions
 
 
@@ -97,7 +121,7 @@ def test_a_tag_does_not_pass_a_note_whose_title_holds_the_query(real):
     assert _files(real, "étalab", 2) == ["etalab.md", "guide étalab.md"]
 
 
-# ------------------------------------------------------------- words cut short
+# ------------------------------------------------------------ words cut short
 
 
 @pytest.mark.parametrize("typed, first", [

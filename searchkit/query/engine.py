@@ -32,7 +32,7 @@ from searchkit.messages import t
 from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
-from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, build
+from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, accented_forms, build
 from searchkit.query.records import Linked, RecordView
 from searchkit.query.score import Scorer, Unsupported
 from searchkit.query.snippets import SNIPPET_SCAN, SPACES, plain, snippet, word_pattern
@@ -66,6 +66,7 @@ class _Cache:
     popularity: dict[int, float] | None = None
     titles: dict[str, str | None] = field(default_factory=dict)
     title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
+    accented: dict | None = None  # exact field -> word without accents -> its accented forms (plan.accented_forms)
 
 
 class Engine:
@@ -242,7 +243,10 @@ class Engine:
     def _search(self, searcher, started, text, filters, dates, limit, facets, facet_top, sort,
                 prefix_last, fuzzy, use_thesaurus, explain, cfg) -> Results:
         reader = searcher.reader()
-        options = dict(prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=cfg.thesaurus)
+        if self._cache.accented is None:
+            self._cache.accented = accented_forms(reader)
+        options = dict(prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=cfg.thesaurus,
+                       accented=self._cache.accented)
         built = build(reader, text, **options)
         if built.query is None and text.strip() not in ("", "*"):
             # only punctuation, operators or stop words: nothing to look for
