@@ -116,6 +116,12 @@ def test_real_notes_carrying_a_typed_tag_come_first(real):
         "DataKind.md", "Rufus Pollock.md", "comite-pour-la-science-ouverte.md"}
 
 
+def test_a_tag_typed_in_the_app_lifts_the_notes_carrying_it_too(real):
+    # the app searches as you type: the last word is a prefix there (prefix_last)
+    hits = real.search("science des données", limit=4, facets=(), prefix_last=True).hits
+    assert {"DataKind.md", "Rufus Pollock.md", "comite-pour-la-science-ouverte.md"} <= {Path(h.path).name for h in hits}
+
+
 def test_a_tag_does_not_pass_a_note_whose_title_holds_the_query(real):
     # "Etalab" tags the notes of people who ran it: the notes titled Etalab stay first
     assert _files(real, "étalab", 2) == ["etalab.md", "guide étalab.md"]

@@ -571,8 +571,10 @@ def build(reader, text: str, *, any_word: bool = False, prefix_last: bool = Fals
 def _tag_keys(text: str, clauses: list[Clause]) -> tuple[str, ...]:
     """The facet keys of the tag a query of plain words names as a whole: as typed
     (``libre d'accès``, ``#opendata``), and as its words once their elisions are cut
-    (``l'opendata``); none for a query with operators, fields or phrases."""
-    if not clauses or not all(is_plain_word(c) for c in clauses):
+    (``l'opendata``); none for a query with operators, fields or phrases.  The last
+    word may be a prefix, as in the app's search as you type."""
+    plain = [c.kind in ("word", "prefix") and not c.fields and not c.negate and not c.alternatives for c in clauses]
+    if not clauses or not all(plain):
         return ()
     keys = (facet_key(text.replace("#", " ")), facet_key(" ".join(c.text for c in clauses)))
     return tuple(k for k in dict.fromkeys(keys) if k)
