@@ -11,6 +11,9 @@ usual way for free text:
   and apostrophes), each word is quoted (``"donnees" OR "personnelles"``).
   AND-ing the words would be the other usual choice; it returns nothing for most
   long or misspelt queries, which would make the baseline look worse than it is;
+- for a query whose last word was cut while typing (the ``prefixes`` family), the
+  last word as a prefix query, ``"licence" OR "ouv"*``: what a search box built on
+  FTS5 does with what is being typed (FTS5's documented prefix query);
 - ranked by ``bm25(docs, 4, 3, 2, 1)``: the same field weights as searchkit's
   title 4, tags 3, summary 2, body 1; ties broken by insertion order.
 
@@ -43,10 +46,16 @@ WEIGHTS = (4.0, 3.0, 2.0, 1.0)  # title, tags, summary, body
 _WORD = re.compile(r"[^\W_]+")
 
 
-def fts_query(text: str) -> str:
-    """``l'Open "Data"*`` -> ``"l" OR "Open" OR "Data"`` ("" when no word)."""
+def fts_query(text: str, prefix_last: bool = False) -> str:
+    """``l'Open "Data"*`` -> ``"l" OR "Open" OR "Data"`` ("" when no word); with
+    ``prefix_last``, the last word as a prefix query: ``licence ouv`` ->
+    ``"licence" OR "ouv"*``."""
     words = _WORD.findall(unicodedata.normalize("NFC", text))
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    distinct = list(dict.fromkeys(words))
+    quoted = [f'"{w}"' for w in distinct]
+    if prefix_last and words:
+        quoted[distinct.index(words[-1])] += "*"
+    return " OR ".join(quoted)
 
 
 class FTS5Baseline:
@@ -69,8 +78,8 @@ class FTS5Baseline:
         )
         self.db.commit()
 
-    def search(self, text: str, limit: int = 10) -> list[Record]:
-        match = fts_query(text)
+    def search(self, text: str, limit: int = 10, prefix_last: bool = False) -> list[Record]:
+        match = fts_query(text, prefix_last)
         if not match:
             return []
         rows = self.db.execute(

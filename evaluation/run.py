@@ -284,7 +284,7 @@ def evaluate(name: str, families: set[str] | None = None, workdir: Path | None =
             for q in queries:
                 res = engine.search(q.q, limit=K, facets=())
                 sk_keys = [key_of(h.id, h.path) for h in res.hits]
-                fts_keys = [key_of(r.id, r.path) for r in baseline.search(q.q, K)]
+                fts_keys = [key_of(r.id, r.path) for r in baseline.search(q.q, K, prefix_last=q.family == "prefixes")]
                 grep_keys = [key_of(r.id, r.path) for r in grep.search(q.q, K)]
                 results.append(QueryResult(q, sk_keys, fts_keys, Scores.of(sk_keys, q.relevant),
                                            Scores.of(fts_keys, q.relevant), res.notice,

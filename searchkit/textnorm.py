@@ -110,6 +110,21 @@ ELISIONS = frozenset(
     "l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
 )
 
+
+def without_elision(word: str) -> str:
+    """A typed word without the elided words glued to its front, as the analysis
+    drops them, so that every guess made on the word as typed (thesaurus, acronym,
+    completion, split) sees the bare word::
+
+        >>> without_elision("l'INSEE"), without_elision("qu’est-ce"), without_elision("aujourd'hui")
+        ('INSEE', 'est-ce', "aujourd'hui")
+    """
+    parts = word.translate(_APOS_TABLE).split("'")
+    cut = 0
+    while cut < len(parts) - 1 and parts[cut].casefold() in ELISIONS:
+        cut += 1
+    return word if not cut else "'".join(parts[cut:])
+
 # French stop words (Snowball's list, folded), plus a few very common verbs forms
 STOP_WORDS = frozenset(
     fold(w)

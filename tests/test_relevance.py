@@ -118,6 +118,8 @@ def test_fts5_query_drops_syntax():
 
     assert fts_query('l\'Open "Data"* (NEAR) -x:y') == '"l" OR "Open" OR "Data" OR "NEAR" OR "x" OR "y"'
     assert fts_query("*** ?") == ""
+    assert fts_query("licence ouv", prefix_last=True) == '"licence" OR "ouv"*'  # the prefixes family
+    assert fts_query("ouv licence ouv", prefix_last=True) == '"ouv"* OR "licence"'
 
 
 def test_the_examples_of_the_issues_come_first(tmp_path_factory):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from searchkit.textnorm import fold
+from searchkit.textnorm import fold, without_elision
 
 MAX_QUERY_CHARS = 2_000
 
@@ -94,7 +94,7 @@ def parse(text: str) -> tuple[list[Clause], list[str]]:
         elif raw.endswith("*") and len(raw.rstrip("*")) >= 3:
             clause = Clause("prefix", raw.rstrip("*"), negate=negate)
         else:
-            stripped = raw.strip("*?!.,;:'’\"«»")
+            stripped = without_elision(raw.strip("#*?!.,;:'’\"«»")).strip("'")  # '#': a tag as typed in note apps
             if not stripped:
                 continue
             clause = Clause("word", stripped, negate=negate)
