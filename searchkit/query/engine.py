@@ -33,7 +33,7 @@ from searchkit.messages import t
 from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, ZONE_NAMES, FacetValue, Hit, Record, Results
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
-from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, accented_forms, build
+from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, AccentedForms, build
 from searchkit.query.records import Linked, RecordView
 from searchkit.query.score import Scorer, Unsupported
 from searchkit.query.snippets import SNIPPET_SCAN, SPACES, plain, snippet, word_pattern
@@ -76,7 +76,7 @@ class _Cache:
     typical: dict[int, float] = field(default_factory=dict)  # the part of ``popularity`` estimated (Engine._typical)
     titles: dict[str, str | None] = field(default_factory=dict)
     title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
-    accented: dict | None = None  # exact field -> word without accents -> its accented forms (plan.accented_forms)
+    accented: AccentedForms | None = None  # exact field -> word without accents -> its accented forms
 
 
 class Engine:
@@ -254,7 +254,7 @@ class Engine:
                 prefix_last, fuzzy, use_thesaurus, explain, cfg) -> Results:
         reader = searcher.reader()
         if self._cache.accented is None:
-            self._cache.accented = accented_forms(reader)
+            self._cache.accented = AccentedForms(reader)
         options = dict(prefix_last=prefix_last, fuzzy=fuzzy, use_thesaurus=use_thesaurus, thesaurus=cfg.thesaurus,
                        accented=self._cache.accented)
         built = build(reader, text, **options)
