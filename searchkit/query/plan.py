@@ -149,7 +149,7 @@ class QueryBuilder:
                     self.completed = sorted({q.text for q in completions if q.fieldname == "title"}, key=len)
                 frequency = 1
         elif last and not typed_unknown and len(folded) >= LAST_PREFIX_CHARS and not stem.isdigit() and not text.isupper():
-            options += self._named_completions(folded, text_fields, boost)
+            options += self._named_completions(text, folded, text_fields, boost)
         if self.fuzzy and frequency == 0 and len(stem) >= 4 and not stem.isdigit():
             # letters swapped: "cnli", "inira" (Whoosh's distance counts a swap as 2)
             swaps = self._transpositions(fold(text).casefold())
@@ -256,16 +256,18 @@ class QueryBuilder:
         found.sort(reverse=True)
         return [Q.Term(field_name, text, boost=boost) for _, text in found[:k or PREFIX_TERMS]]
 
-    def _named_completions(self, folded: str, text_fields, boost: float) -> list[Q.Query]:
+    def _named_completions(self, text: str, folded: str, text_fields, boost: float) -> list[Q.Query]:
         """The last word typed may be cut short even when records hold it ("géomat" is the
         stem of "géomatique", "datactiv" a word of some body): when it is no word of any title
         but starts title words ("géomaticien", "datactivist"), those words, the shortest first,
         are searched too, in every field, weighing as a completion (``PREFIX_BOOST``), as a
         search box built on FTS5 searches ``géomat*``.  A word that a title or a tag holds as
         written ("opendata") was typed whole."""
-        exact = terms(EXACT, folded)
+        # as written: with the accents typed, or any accents when none was typed
+        exact = terms(EXACT, text if not text.isascii() else folded)
         if self.reader.doc_frequency("title", folded) or any(
-                self.reader.doc_frequency(f, form) for f, _ in EXACT_FIELDS for form in self._exact_forms(f, exact[0] if exact else folded)):
+                self.reader.doc_frequency(f, form) for f, _ in EXACT_FIELDS
+                for form in (exact[:1] if not text.isascii() else self._exact_forms(f, exact[0] if exact else folded))):
             return []  # a word of a title or a tag as written ("opendata"): typed whole
         found = []
         for n, term in enumerate(self.reader.expand_prefix("title", folded)):
