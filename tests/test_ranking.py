@@ -76,8 +76,8 @@ def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, m
         engine.searcher()
         popular = engine._popularity()
         docnum = {i: engine._record_numbers("id", i)[0] for i in without}
-        popularity = {i: popular.get(d, 0.0) for i, d in docnum.items() if d not in engine._cache.typical}
-        estimated = {i: popular[d] for i, d in docnum.items() if d in engine._cache.typical}
+        popularity = {i: popular.get(d, 0.0) for i, d in docnum.items()}
+        estimated = engine._typical(list(docnum.values()), popular)
     finally:
         engine.close()
     # every udata record has figures; 31 of them are all zero: measured, not used
@@ -295,6 +295,7 @@ def test_a_dataset_without_figures_gets_its_publishers_typical_usage(tmp_path):
         popular = engine._popularity()
         a4 = engine._record_numbers("id", "datagouv:a4")[0]
         b3 = engine._record_numbers("id", "datagouv:b3")[0]
-        assert popular[a4] == popularity([("views", views["a2"])]) and b3 not in popular
+        assert a4 not in popular and b3 not in popular  # no figures of their own
+        assert engine._typical([a4, b3], popular) == {a4: popularity([("views", views["a2"])])}
     finally:
         engine.close()

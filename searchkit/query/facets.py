@@ -143,6 +143,10 @@ class Facets:
             self._labels[(name, key)] = found
         return found
 
+    def keys_of(self, docnum: int, name: str) -> list[str]:
+        """The keys of facet ``name`` that record ``docnum`` carries (from its own values)."""
+        return [key for key, _ in self._facets_of(docnum, keep=False).get(name, ())]
+
     def _facets_of(self, docnum: int, keep: bool = True) -> dict[str, list[tuple[str, str]]]:
         """Facet name -> [(key, label)] of one record, from the ``facets`` column (kept for the
         next label lookup unless ``keep`` is False: counting reads many records once)."""
