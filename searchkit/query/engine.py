@@ -77,6 +77,7 @@ class _Cache:
     medians: dict[str, float | None] = field(default_factory=dict)  # publisher key -> its datasets' median popularity
     titles: dict[str, str | None] = field(default_factory=dict)
     title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
+    named: dict[int, frozenset] = field(default_factory=dict)  # dataset -> the words of its title and tags (Engine._neighbours)
     accented: AccentedForms | None = None  # exact field -> word without accents -> its accented forms
 
 
@@ -407,13 +408,14 @@ class Engine:
         first = heapq.nsmallest(NEIGHBOURS["records"], found, key=lambda d: (-ranked[d], d))
         typed = {stem for word in words for stem in terms(FRENCH, word)}
         carried: dict[str, int] = {}
-        reader = self._current().reader()
+        named = self._cache.named
         for d in first:
-            stored = reader.stored_fields(d)
-            tags = (stored.get("data") or {}).get("tags") or ()
-            for stem in set(terms(FRENCH, " ".join((stored.get("title", ""), *tags)))):
-                if stem not in typed:
-                    carried[stem] = carried.get(stem, 0) + 1
+            if d not in named:  # the words of its title and tags, analysed once per generation
+                stored = self._current().reader().stored_fields(d)
+                tags = (stored.get("data") or {}).get("tags") or ()
+                named[d] = frozenset(terms(FRENCH, " ".join((stored.get("title", ""), *tags))))
+            for stem in named[d] - typed:
+                carried[stem] = carried.get(stem, 0) + 1
         scorer = self._scorer()
         telling = []
         for stem, n in carried.items():
