@@ -459,14 +459,15 @@ def value_label(facet: str, label: str) -> str:
     >>> value_label("frequency", "notPlanned"), value_label("zone", "fr:commune:41018@1943-01-01")  # doctest: +SKIP
     ('aucune mise à jour prévue', 'commune 41018')
     """
+    if facet not in VOCABULARY and facet != "zone":  # most values (tags): as written, no lookup
+        return label
     code = label.strip().casefold()
-    english = language() == "en"
     if code in VOCABULARY.get(facet, ()):
-        return VOCABULARY[facet][code][english]
+        return VOCABULARY[facet][code][language() == "en"]
     if facet == "zone":  # the ids of a commune, an EPCI... (a country's is named when read)
         kind, _, rest = code.rpartition(":")
         if kind in VOCABULARY["granularity"] and kind.startswith("fr:") and rest:
-            return f"{VOCABULARY['granularity'][kind][english]} {rest.split('@')[0].upper()}"
+            return f"{VOCABULARY['granularity'][kind][language() == 'en']} {rest.split('@')[0].upper()}"
     return label
 
 
