@@ -382,7 +382,7 @@ class Engine:
         totals = {hit.docnum: hit.score + extra(hit) for hit in pool}
         top = max(totals.values(), default=0.0)
         titled = self._titled(words, totals)
-        tagged = self._tagged(tags, words)
+        tagged = self._tagged(tags, words, [hit.docnum for hit in pool])
         scored = sorted(((hit, totals[hit.docnum] - hit.score + (top if hit.docnum in titled else 0.0)
                           + (TAGGED * top if hit.docnum in tagged else 0.0)) for hit in pool),
                         key=lambda pair: (-(pair[0].score + pair[1]), pair[0].docnum))
@@ -440,22 +440,22 @@ class Engine:
         return known
 
 
-    def _tagged(self, tags: tuple[str, ...], words: list[str]) -> frozenset:
-        """The notes a query that names a tag (``tags``: its facet keys) names: those carrying
-        the tag, and those whose title holds every word of the query, which the tag must
-        not pass ("étalab": the "Guide Etalab" note before the notes of people tagged
-        Etalab).  Empty when no note carries the tag."""
+    def _tagged(self, tags: tuple[str, ...], words: list[str], docs: list[int]) -> set[int]:
+        """Which notes of ``docs`` (the re-ranking's candidates) a query that names a tag
+        (``tags``: its facet keys) names: those carrying the tag, and those whose title
+        holds every word of the query, which the tag must not pass ("étalab": the "Guide
+        Etalab" note before the notes of people tagged Etalab).  None when no note carries
+        the tag.  Read from the candidates' own tags and titles: a common tag's records
+        (tens of thousands at 100,000 notes) are not gathered for every search."""
         facets = self._facets()
-        datasets = facets.docs("kind", "dataset")  # every other record is a note (fewer to read)
-        tagged = frozenset().union(*(facets.docs("tag", key) for key in tags)) - datasets
-        if not tagged:
-            return tagged
-        scorer = self._scorer()
-        named = None
-        for stem in terms(FRENCH, " ".join(words)):
-            holders = scorer.holders("title", stem)
-            named = holders if named is None else named & holders
-        return tagged | ((named or frozenset()) - datasets)
+        datasets = facets.docs("kind", "dataset")  # every other record is a note
+        if not any(facets.docs("tag", key) - datasets for key in tags):
+            return set()
+        wanted = set(tags)
+        stems = set(terms(FRENCH, " ".join(words)))
+        notes = [d for d in docs if d not in datasets]
+        titles = self._title_terms(notes) if stems else {}
+        return {d for d in notes if wanted.intersection(facets.keys_of(d, "tag")) or (stems and stems <= set(titles[d]))}
 
     def _titled(self, words: list[str], docs) -> set[int]:
         """Which of ``docs`` have a title made of exactly the query's words (two or more,
