@@ -60,6 +60,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "query.popularity": ("popularité +{score} (vues, abonnés, réutilisations du jeu de données)", "popularity +{score} (views, followers, reuses of the dataset)"),
     "query.typical": ("popularité estimée +{score} (le jeu de données n'a pas de chiffres d'usage : ceux de son éditeur)", "estimated popularity +{score} (the dataset has no usage figures: its publisher's)"),
     "query.broad": ("mot large +{score} (porté par le titre ou les mots-clés de nombreuses fiches : l'usage les départage)", "broad word +{score} (in the title or tags of many records: usage chooses among them)"),
+    "query.local": ("couverture locale {score} (fiche d'un seul territoire : pour un mot large sans lieu, son usage ne compte pas)", "local coverage {score} (a record of one place: for a broad word naming no place, its usage does not count)"),
     "query.neighbours": ("mots voisins +{score} (titre ou mots-clés portant le vocabulaire des meilleures fiches)", "neighbour words +{score} (title or tags carrying the vocabulary of the best records)"),
     "query.words": ("mots rares +{score} (aucune fiche n'a tous les mots : les plus rares d'abord)", "rare words +{score} (no record holds every word: the rarer ones first)"),
     "query.rerank": ("forme exacte, mots proches, tous dans le titre, titre identique à la requête, description riche", "exact form, words close together, all in the title, title equal to the query, rich description"),

@@ -78,6 +78,7 @@ def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, m
         docnum = {i: engine._record_numbers("id", i)[0] for i in without}
         popularity = {i: popular.get(d, 0.0) for i, d in docnum.items()}
         estimated = engine._typical(list(docnum.values()), popular)
+        local = {i for i, d in docnum.items() if d in engine._coverage().local([d])}
     finally:
         engine.close()
     # every udata record has figures; 31 of them are all zero: measured, not used
@@ -87,10 +88,12 @@ def test_a_record_without_usage_figures_keeps_its_score(udata_index, tmp_path, m
     # 94 records: a broad word, so those titled or tagged with it are brought closer to the best
     titled = {h.id for h in _search(udata_index, "associations", limit=200).hits
               if "association" in h.title.casefold() or any("association" in g.casefold() for g in h.tags)}
+    # except the datasets of one place: the word names none, their usage does not count
     raised = {i for i in unused if with_prior[i] > without[i]}
-    assert raised == {i for i in unused if i in titled} and len(raised) == 31
+    assert raised == {i for i in unused if i in titled and i not in local} and len(raised) == 8
     assert len(titled) == 92  # and 2 records that only mention the word keep their text score
-    assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0.001)
+    assert len(local) == 60 and all(with_prior[i] == without[i] for i in local)
+    assert all(with_prior[i] > without[i] for i, p in popularity.items() if p > 0.001 and i not in local)
 
 
 SIRENE = "datagouv:5b7ffc618b4c4169d30727e0"  # Base Sirene des entreprises et de leurs établissements
@@ -299,3 +302,82 @@ def test_a_dataset_without_figures_gets_its_publishers_typical_usage(tmp_path):
         assert engine._typical([a4, b3], popular) == {a4: popularity([("views", views["a2"])])}
     finally:
         engine.close()
+
+
+def _coverage_catalogue(tmp_path, extra=()):
+    """24 datasets on parking: 20 communes' own lists, with many views, short titles
+    that repeat the word; a ministry's national one, fewer views, a longer title; three others."""
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    towns = ["Blois", "Vendôme", "Gap", "Crots", "Baratier", "Orléans", "Tours", "Bourges", "Chartres", "Dreux",
+             "Rennes", "Vannes", "Lorient", "Brest", "Quimper", "Morlaix", "Lannion", "Dinan", "Redon", "Fougères"]
+    records = [(f"c{i}", f"Parkings de {town}", f"Ville de {town}", [town], 20_000) for i, town in enumerate(towns)]
+    records += [("nat", "Base nationale des parkings publics et de leurs places", "Ministère des Transports", [], 8_000),
+                ("fr", "Parkings relais en France", "Cerema", ["country:fr"], 3_000),
+                ("x1", "Parkings vélo", "NosDonnées.fr", [], 2_000),
+                ("x2", "Tarifs des parkings", "NosDonnées.fr", [], 1_000), *extra]
+    for ident, title, org, zones, views in records:
+        record = {"id": ident, "slug": ident, "title": title, "description": "Des parkings.", "tags": ["parkings"],
+                  "license": "lov2", "resources": [], "organization": {"name": org}, "metrics": {"views": views},
+                  "spatial": {"zones": zones}}
+        (folder / f"{ident}.json").write_text(json.dumps(record), encoding="utf-8")
+    index = tmp_path / "idx"
+    update_index(index, [folder])
+    return index
+
+
+def test_a_broad_word_naming_no_place_leaves_local_datasets_to_their_text(tmp_path):
+    index = _coverage_catalogue(tmp_path)
+    result = _search(index, "parkings", explain=True, limit=30)
+    assert result.total == 24
+    ids = [h.id.split(":")[-1] for h in result.hits]
+    # the national, the country-wide and the two of unknown coverage first, every town's after
+    assert set(ids[:4]) == {"nat", "fr", "x1", "x2"}
+    assert all(i.startswith("c") for i in ids[4:])
+    local = t("query.local", score="").split(" ")[0]
+    usage = t("query.popularity", score="").split("+")[0]
+
+    def parts(hit):
+        return [(line.split(" ")[0], float(line.split()[1 if line.startswith(usage) else 2]))
+                for line in hit.explain if line.startswith((local, usage))]
+
+    national = parts(result.hits[ids.index("nat")])
+    assert [name for name, _ in national] == [usage.split(" ")[0]]
+    for hit in result.hits[4:]:
+        # a town's usage is more than the ministry's, and it is shown, then taken back
+        (name, lift), (name2, back) = parts(hit)
+        assert (name, name2) == (usage.split(" ")[0], local)
+        assert lift > national[0][1] and back == -lift
+
+
+def test_a_broad_word_that_names_a_place_keeps_local_usage(tmp_path):
+    extra = [(f"b{i}", f"Blois {topic}", "Ville de Blois", ["Blois"], 100 * i)
+             for i, topic in enumerate(["piscines", "écoles", "marchés", "bus", "vélos", "jardins", "musées",
+                                        "cimetières", "stades", "gymnases", "crèches", "halles", "ponts",
+                                        "fontaines", "églises", "théâtres", "places", "rues", "quais", "parcs"])]
+    extra.append(("nb", "Blois dans la base nationale des communes", "Ministère des Communes", [], 50_000))
+    index = _coverage_catalogue(tmp_path, extra)
+    result = _search(index, "blois", explain=True, limit=30)
+    assert result.total == 22  # the town's 21 and its parking list: a broad word, but a place
+    local = t("query.local", score="").split(" ")[0]
+    assert not any(line.startswith(local) for hit in result.hits for line in hit.explain)
+
+
+@pytest.mark.parametrize("zones, publisher, others, reach", [
+    (("Sixt-sur-Aff",), "Commune de Sixt-sur-Aff", (), -1),
+    (("France", "DROM-COM"), "Commune de Sixt-sur-Aff", (), 1),  # the zones say more than the publisher
+    (("DROM-COM",), "Premier ministre", (), -1),
+    ((), "Ministère de la Culture", (), 1),
+    ((), "Région Hauts-de-France", (), -1),  # a local authority, whatever else its name says
+    ((), "Direction Départementale des Territoires de l'Orne", (), -1),
+    ((), "Météo-France", (), 1),
+    ((), "NosDonnées.fr", (), None),
+    ((), "Lig'Air", [("Orléans",), ("Tours",), ("France",)], -1),  # its other datasets, by majority
+    ((), "OpenStreetMap", [("France",), ()], 1),
+    ((), "Yanport", [("Orléans",), ("France",)], None),
+    ((), "", [("France",)], None),
+])
+def test_what_a_dataset_covers(zones, publisher, others, reach):
+    from searchkit.query.coverage import reach_of
+
+    assert reach_of(zones, publisher, others) == reach

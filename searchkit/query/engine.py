@@ -31,6 +31,7 @@ from searchkit.errors import QueryError
 from searchkit.index import as_damaged, open_index, record_from_stored
 from searchkit.messages import t
 from searchkit.model import DATE_FILTERS, FACETS, MAX_LIMIT, SORTS, ZONE_NAMES, FacetValue, Hit, Record, Results
+from searchkit.query.coverage import Coverage
 from searchkit.query.facets import Facets
 from searchkit.query.matchers import Scored, collect, scores_for, term_score, walk
 from searchkit.query.plan import BACKFILL, RERANK, TEXT_FIELDS, AccentedForms, build
@@ -79,6 +80,7 @@ class _Cache:
     title_terms: dict[int, list[str]] = field(default_factory=dict)  # record number -> its title analysed
     named: dict[int, frozenset] = field(default_factory=dict)  # dataset -> the words of its title and tags (Engine._neighbours)
     accented: AccentedForms | None = None  # exact field -> word without accents -> its accented forms
+    coverage: Coverage | None = None
 
 
 class Engine:
@@ -132,6 +134,11 @@ class Engine:
         if self._cache.facets is None:
             self._cache.facets = Facets(self._current(), self._scorer().deleted)
         return self._cache.facets
+
+    def _coverage(self) -> Coverage:
+        if self._cache.coverage is None:
+            self._cache.coverage = Coverage(self._facets())
+        return self._cache.coverage
 
     def _scores(self, query: Q.Query, memo: dict, only: list[int] | None = None) -> dict[int, float]:
         """The score of every record ``query`` matches (of ``only`` these records),
@@ -485,7 +492,13 @@ class Engine:
         tells more.  Their score is brought towards the best one,
         ``best * (score / best) ** (1 / (1 + 2b))``, and the popularity weight is multiplied
         by ``1 + 2b``; a record that only mentions the word in its description keeps its
-        text score."""
+        text score.
+
+        ``local``: a broad word that names no place wants the country's record, and a
+        dataset of one place (``coverage``) gives back what usage and breadth added: its
+        usage measures its place's interest.  Measured on the broad family: MRR@10 0.797
+        -> 0.828, no query lower; applied to every query (not only broad words), local
+        topics fell ("toilettes publiques", "défibrillateurs")."""
         popular = self._popularity()
         weight = w / max(len(words), 1) ** 2
         if not weight or not popular:
@@ -499,8 +512,12 @@ class Engine:
             text = {d: scores[d] + broad.get(d, 0.0) for d in docs}
             weight *= 1 + k
         typical = self._typical(docs, popular)
-        return {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
-                "typical": {d: math.sqrt(best * text[d]) * weight * v for d, v in typical.items()}, "broad": broad}
+        parts = {"popularity": {d: math.sqrt(best * text[d]) * weight * popular[d] for d in docs if d in popular},
+                 "typical": {d: math.sqrt(best * text[d]) * weight * v for d, v in typical.items()}, "broad": broad}
+        if k and not self._coverage().names_place(words):
+            lifted = set().union(*parts.values())
+            parts["local"] = {d: -sum(p.get(d, 0.0) for p in parts.values()) for d in self._coverage().local(lifted)}
+        return parts
 
     def _informed(self, scores: dict[int, float], docs, words: list[str]) -> dict[int, float]:
         """When no record holds every word (or fewer than a page do), what each record that
@@ -617,7 +634,7 @@ class Engine:
                 snip, marks = s2, m2
         details = self._explain(hit, origin, exact) if explain else ()
         lift = lift or {}
-        for name in ("popularity", "typical", "broad", "words", "neighbours"):
+        for name in ("popularity", "typical", "broad", "local", "words", "neighbours"):
             if explain and lift.get(name):
                 details += (t(f"query.{name}", score=f"{lift[name]:.2f}"),)
         if explain and bonus - sum(lift.values()):

@@ -145,7 +145,23 @@ class Facets:
 
     def keys_of(self, docnum: int, name: str) -> list[str]:
         """The keys of facet ``name`` that record ``docnum`` carries (from its own values)."""
-        return [key for key, _ in self._facets_of(docnum, keep=False).get(name, ())]
+        return [key for key, _ in self.values_of(docnum, name)]
+
+    def values_of(self, docnum: int, name: str) -> list[tuple[str, str]]:
+        """The (key, spelling) pairs of facet ``name`` that record ``docnum`` carries."""
+        return self._facets_of(docnum, keep=False).get(name, [])
+
+    def spellings(self, name: str) -> dict[str, str]:
+        """Every key of facet ``name`` -> a spelling of it (the first record's that carries
+        it): one record read per value, where ``label`` reads up to ``LABEL_SAMPLE``."""
+        found: dict[str, str] = {}
+        for reader, offset in self.segments:
+            for btext in reader.lexicon(name):
+                key = btext.decode("utf-8")
+                if key not in found:
+                    first = offset + postings(reader, name, btext)[0][0]
+                    found[key] = dict(self.values_of(first, name)).get(key, key)
+        return found
 
     def _facets_of(self, docnum: int, keep: bool = True) -> dict[str, list[tuple[str, str]]]:
         """Facet name -> [(key, label)] of one record, from the ``facets`` column (kept for the
