@@ -202,3 +202,52 @@ def test_a_killed_commits_temporary_toc_is_removed_by_the_next_run(tmp_path, not
     (index / "notes.toc.backup").write_bytes(b"not ours")  # not Whoosh's pattern: kept
     update_index(index, [notes])
     assert sorted(p.name for p in index.iterdir() if ".toc." in p.name) == ["notes.toc.backup"]
+
+
+def _udata(path, records):
+    import json
+
+    path.write_text(json.dumps([{"id": ident, "slug": ident, "title": title, "description": "Un jeu de données.",
+                                 "license": "lov2", "resources": [], "last_modified": modified}
+                                for ident, title, modified in records]), encoding="utf-8")
+
+
+def _stored(index_dir) -> dict[str, tuple[str, str]]:
+    engine = Engine(index_dir)
+    try:
+        return {d["id"].split(":")[-1]: (os.path.basename(d["path"]), d["title"]) for d in engine.searcher().documents()}
+    finally:
+        engine.close()
+
+
+def test_a_catalogue_sharing_ids_with_an_edited_one_is_read_again_for_those_ids_only(tmp_path):
+    from searchkit.check import check_index
+
+    cats, idx = tmp_path / "cats", tmp_path / "idx"
+    cats.mkdir()
+    # a large export and a newer copy of one of its datasets elsewhere
+    _udata(cats / "export.json", [(f"d{i}", f"Export {i}", "2020-01-01") for i in range(200)])
+    _udata(cats / "api.json", [("d7", "API 7", "2024-01-01")])
+    first = update_index(idx, [cats])
+    assert (first.records, first.duplicates) == (200, 1)
+    assert _stored(idx)["d7"] == ("api.json", "API 7")
+    # the copy loses d7: the export's own comes back, and only it is written again
+    _udata(cats / "api.json", [("d300", "API 300", "2024-01-01")])
+    report = update_index(idx, [cats])
+    assert (report.records, report.updated, report.unchanged) == (2, 2, 0)
+    stored = _stored(idx)
+    assert stored["d7"] == ("export.json", "Export 7") and stored["d300"] == ("api.json", "API 300")
+    assert len(stored) == 201 and stored["d150"] == ("export.json", "Export 150")
+    # a newer d7 again, then the copy goes
+    _udata(cats / "api.json", [("d7", "API 7 bis", "2025-01-01")])
+    assert update_index(idx, [cats]).records == 1
+    assert _stored(idx)["d7"] == ("api.json", "API 7 bis") and len(_stored(idx)) == 200
+    (cats / "api.json").unlink()
+    report = update_index(idx, [cats])
+    assert (report.records, report.removed) == (1, 1)
+    stored = _stored(idx)
+    assert stored["d7"] == ("export.json", "Export 7") and len(stored) == 200
+    manifest = Manifest.read(idx)
+    entry = manifest.files[str((cats / "export.json").resolve())]
+    assert entry["records"] == 200 and "shadowed" not in entry
+    assert not [p for p in check_index(idx).problems if "manifest" in p.message.lower()]

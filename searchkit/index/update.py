@@ -121,6 +121,8 @@ class _Plan:
     purge: list[str] = field(default_factory=list)  # journaled paths in the index and nowhere else
     forced: set[str] = field(default_factory=set)  # journaled paths: read again, whatever they look like
     touched: set[str] = field(default_factory=set)
+    # unchanged catalogues read again for some of their ids only: those that a touched file shadowed
+    partial: dict[str, tuple[set[str], dict]] = field(default_factory=dict)  # path -> (ids, its entry)
 
     @property
     def empty(self) -> bool:
@@ -275,17 +277,23 @@ class _Update:
 
     @staticmethod
     def _reread_shadowing(plan: _Plan) -> None:
-        """Files whose shadowed duplicates belonged to a file that changes or goes are read again."""
+        """Files whose shadowed duplicates belonged to a file that changes or goes are read again:
+        a note whole (its id may come back), a catalogue for those ids only (``plan.partial``): its
+        other records stay as the index has them (an edited udata file sharing one id with a
+        2,862-record export re-wrote 1,942 records, 4.3 s)."""
         if not plan.touched:
             return
         for path, entry in [(p, e) for p, e in plan.files.items() if "shadowed" in e or "duplicates" in e]:
-            owners = list(entry.get("shadowed", {}).values()) + list(entry.get("duplicates", {}).values())
-            if any(owner in plan.touched for owner in owners):
+            shadowed = {i for i, owner in entry.get("shadowed", {}).items() if owner in plan.touched}
+            duplicates = any(owner in plan.touched for owner in entry.get("duplicates", {}).values())
+            if shadowed or duplicates:
                 source = plan.present[path]
                 try:
                     st = source.path.stat()
                 except OSError:
                     continue
+                if source.kind != "note" and not duplicates:
+                    plan.partial[path] = (shadowed, entry)
                 plan.changed.append((source, entry["hash"], st))
                 del plan.files[path]
                 plan.unchanged -= 1
@@ -339,6 +347,9 @@ class _Update:
                     self.added += 1
                 held = read_first.pop(source.real, None)
                 records, file_problems = self._take(held) if held is not None else read_source(source)
+                if source.real in plan.partial:
+                    plan.files[source.real] = self._resolve_part(plan, source, records, documents)
+                    continue
                 plan.files[source.real] = self._resolve_file(plan, source, records, file_problems, documents)
                 plan.files[source.real].update(size=st.st_size, mtime_ns=st.st_mtime_ns, hash=digest)
         finally:
@@ -399,6 +410,17 @@ class _Update:
                                   **({"kind": "duplicate_id"} if p in dup_problems else {})} for p in file_problems]
         return entry
 
+    def _resolve_part(self, plan: _Plan, source: SourceFile, records: list[Record], documents: dict) -> dict:
+        """The manifest entry of an unchanged catalogue read again for the ids a touched file
+        shadowed (``plan.partial``): those ids are resolved again, the rest of its entry (its
+        other records, their problems, already reported) stays."""
+        ids, entry = plan.partial[source.real]
+        part = self._resolve_file(plan, source, [r for r in records if r.id in ids], [], documents)
+        shadowed = {i: owner for i, owner in entry.get("shadowed", {}).items() if i not in ids}
+        shadowed.update(part.get("shadowed", {}))
+        kept = {k: v for k, v in entry.items() if k not in ("shadowed", "records")}
+        return {**kept, "records": entry.get("records", 0) + part["records"], **({"shadowed": shadowed} if shadowed else {})}
+
     def _stored_elsewhere(self, plan: _Plan, ident: str, path: str) -> Record | None:
         """The record the index holds under ``ident`` for another file that stays as it is."""
         stored = self.searcher.document(id=ident) if self.searcher is not None else None
@@ -439,7 +461,8 @@ class _Update:
             writer.delete_by_term("path", path)
         if not self.rebuild:
             for source, _, _ in plan.changed:
-                writer.delete_by_term("path", source.real)
+                if source.real not in plan.partial:  # a partial one's records are replaced by id
+                    writer.delete_by_term("path", source.real)
         total = len(documents)
         for n, key in enumerate(list(documents), 1):
             document = to_document(*self._take(documents.pop(key)))  # this process keeps no more than it must
