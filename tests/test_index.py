@@ -251,3 +251,32 @@ def test_a_catalogue_sharing_ids_with_an_edited_one_is_read_again_for_those_ids_
     entry = manifest.files[str((cats / "export.json").resolve())]
     assert entry["records"] == 200 and "shadowed" not in entry
     assert not [p for p in check_index(idx).problems if "manifest" in p.message.lower()]
+
+
+def test_a_catalogue_unreadable_when_read_again_for_shared_ids_keeps_its_records(tmp_path, monkeypatch):
+    from searchkit.model import Problem
+
+    cats, idx = tmp_path / "cats", tmp_path / "idx"
+    cats.mkdir()
+    _udata(cats / "export.json", [(f"d{i}", f"Export {i}", "2020-01-01") for i in range(50)])
+    _udata(cats / "api.json", [("d7", "API 7", "2024-01-01")])
+    update_index(idx, [cats])
+    real_read = index_mod.read_source
+
+    def failing(source):
+        if source.path.name == "export.json":
+            return [], [Problem(str(source.path), "illisible")]
+        return real_read(source)
+
+    monkeypatch.setattr(index_mod, "read_source", failing)
+    _udata(cats / "api.json", [("d300", "API 300", "2024-01-01")])
+    report = update_index(idx, [cats])
+    assert [(os.path.basename(p.path), p.message) for p in report.problems] == [("export.json", "illisible")]
+    stored = _stored(idx)
+    assert len(stored) == 50 and "d7" not in stored and stored["d8"] == ("export.json", "Export 8")
+    # readable again: the next change of the copy gives d7 back
+    monkeypatch.setattr(index_mod, "read_source", real_read)
+    _udata(cats / "api.json", [("d300", "API 300 bis", "2024-02-01")])
+    update_index(idx, [cats])
+    stored = _stored(idx)
+    assert len(stored) == 51 and stored["d7"] == ("export.json", "Export 7")

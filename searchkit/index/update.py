@@ -348,7 +348,7 @@ class _Update:
                 held = read_first.pop(source.real, None)
                 records, file_problems = self._take(held) if held is not None else read_source(source)
                 if source.real in plan.partial:
-                    plan.files[source.real] = self._resolve_part(plan, source, records, documents)
+                    plan.files[source.real] = self._resolve_part(plan, source, records, file_problems, documents)
                     continue
                 plan.files[source.real] = self._resolve_file(plan, source, records, file_problems, documents)
                 plan.files[source.real].update(size=st.st_size, mtime_ns=st.st_mtime_ns, hash=digest)
@@ -410,12 +410,18 @@ class _Update:
                                   **({"kind": "duplicate_id"} if p in dup_problems else {})} for p in file_problems]
         return entry
 
-    def _resolve_part(self, plan: _Plan, source: SourceFile, records: list[Record], documents: dict) -> dict:
+    def _resolve_part(self, plan: _Plan, source: SourceFile, records: list[Record], file_problems: list[Problem],
+                      documents: dict) -> dict:
         """The manifest entry of an unchanged catalogue read again for the ids a touched file
         shadowed (``plan.partial``): those ids are resolved again, the rest of its entry (its
-        other records, their problems, already reported) stays."""
+        other records, their problems, already reported) stays.  Unreadable now (none of the
+        ids read, a problem instead): its entry stays as it was, the problem is reported."""
         ids, entry = plan.partial[source.real]
-        part = self._resolve_file(plan, source, [r for r in records if r.id in ids], [], documents)
+        found = [r for r in records if r.id in ids]
+        if not found and file_problems:
+            self.problems.extend(file_problems)
+            return entry
+        part = self._resolve_file(plan, source, found, [], documents)
         shadowed = {i: owner for i, owner in entry.get("shadowed", {}).items() if i not in ids}
         shadowed.update(part.get("shadowed", {}))
         kept = {k: v for k, v in entry.items() if k not in ("shadowed", "records")}
