@@ -37,6 +37,8 @@ MAX_LIMIT = 10_000  # hits one search returns at most
 # CSV export gives the same zone: one value for both sources (``--zone France``)
 ZONE_NAMES = {"country:fr": "France", "country-group:world": "Monde", "country-group:ue": "Union Européenne",
               "country-subset:fr:metro": "France métropolitaine", "country-subset:fr:dromcom": "DROM-COM"}
+# those that cover the country or more: a dataset of such a zone is national (``query.coverage``)
+NATIONAL_ZONES = ("France", "France métropolitaine", "Union Européenne", "Monde")
 
 
 @dataclass(frozen=True, slots=True)

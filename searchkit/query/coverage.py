@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import re
 
+from searchkit import model
 from searchkit.analysis import FRENCH, terms
 from searchkit.textnorm import fold
 
-# zones covering the whole country or more, as ``model.ZONE_NAMES`` names them, folded
-NATIONAL_ZONES = frozenset({"france", "france metropolitaine", "union europeenne", "monde"})
+NATIONAL_ZONES = frozenset(fold(zone).casefold() for zone in model.NATIONAL_ZONES)
 # words of a publisher's name (folded) that say it acts for one place, or for the country;
 # a name holding both ("Région Hauts-de-France") is local
 LOCAL_WORDS = frozenset(
