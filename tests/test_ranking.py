@@ -381,3 +381,23 @@ def test_what_a_dataset_covers(zones, publisher, others, reach):
     from searchkit.query.coverage import reach_of
 
     assert reach_of(zones, publisher, others) == reach
+
+
+def test_a_broad_word_is_carried_by_its_own_forms_not_by_its_stem(tmp_path):
+    # the stemmer gives "stationnement" and "station" one stem: a weather station's record
+    # holds the stem, not the word, and gets no part of the broad word
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    records = [(f"s{i}", f"Stationnement {'payant ' * (i % 3)}de la zone {i}", 1_000 + 10 * i) for i in range(24)]
+    records.append(("meteo", "Relevés horaires des stations météo du réseau régional de mesure de la qualité", 90_000))
+    for ident, title, views in records:
+        record = {"id": ident, "slug": ident, "title": title, "description": "Des places.", "tags": [],
+                  "license": "lov2", "resources": [], "metrics": {"views": views}}
+        (folder / f"{ident}.json").write_text(json.dumps(record), encoding="utf-8")
+    index = tmp_path / "idx"
+    update_index(index, [folder])
+    result = _search(index, "stationnement", explain=True, limit=30)
+    assert result.total == 25
+    broad = t("query.broad", score="").split("+")[0]
+    lifted = {h.id.split(":")[-1] for h in result.hits if any(line.startswith(broad) for line in h.explain)}
+    assert "meteo" not in lifted and len(lifted) >= 10 and all(i.startswith("s") for i in lifted)

@@ -551,12 +551,18 @@ class Engine:
         return min(1.0, math.log(len(scores) / BROAD[0]) / math.log(BROAD[1] / BROAD[0]))
 
     def _about(self, word: str, docs) -> set[int]:
-        """Which of ``docs`` carry ``word`` (analysed) in their title or tags."""
+        """Which of ``docs`` carry ``word`` in their title or tags: the word itself, accents and a
+        plural's ``s`` or ``x`` aside, not only a word of its stem (``station`` is no
+        ``stationnement``, ``alimentaire`` no ``aliments``)."""
         scorer = self._scorer()
+        folded = fold(word).casefold()
+        base = folded[:-1] if len(folded) > 3 and folded.endswith(("s", "x")) else folded
         found: set[int] = set()
-        for stem in terms(FRENCH, word):
-            for field_name in ("title", "tags"):
-                found |= scorer.holders(field_name, stem)
+        for field_name in ("title_exact", "tags_exact"):
+            accented = self._cache.accented.get(field_name) if self._cache.accented is not None else {}
+            for form in (base, base + "s", base + "x"):
+                for text in (form, *accented.get(form, ())):
+                    found |= scorer.holders(field_name, text)
         return found & (docs if isinstance(docs, set) else set(docs))
 
     def _popularity(self) -> dict[int, float]:
