@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 import pickle
+import re
 import statistics
 import struct
 import time
@@ -55,6 +56,8 @@ INFORMED = 0.1
 # datasets corpus: 10 records, 3, 5 words and 0.3; 20 records or 5 of them lose the gain)
 NEIGHBOURS = {"records": 10, "min": 3, "words": 5, "weight": 0.3}
 # measured datasets of a publisher from which their median usage stands for its
+_WORDS = re.compile(r"[^\W_]+")  # the words of a folded title or tag (Engine._about)
+ABOUT_KEPT = 256  # broad words whose records are kept per index generation
 # datasets without figures (Engine._typical)
 TYPICAL = 3
 # what a note tagged exactly with the query gains in the re-ranking (``Engine._tagged``), as a
@@ -81,6 +84,7 @@ class _Cache:
     named: dict[int, frozenset] = field(default_factory=dict)  # dataset -> the words of its title and tags (Engine._neighbours)
     accented: AccentedForms | None = None  # exact field -> word without accents -> its accented forms
     coverage: Coverage | None = None
+    about: dict[str, frozenset] = field(default_factory=dict)  # broad word -> the records carrying it (Engine._about)
 
 
 class Engine:
@@ -553,17 +557,33 @@ class Engine:
     def _about(self, word: str, docs) -> set[int]:
         """Which of ``docs`` carry ``word`` in their title or tags: the word itself, accents and a
         plural's ``s`` or ``x`` aside, not only a word of its stem (``station`` is no
-        ``stationnement``, ``alimentaire`` no ``aliments``)."""
+        ``stationnement``, ``alimentaire`` no ``aliments``).  Read from the titles and tags of
+        the records holding the stem there (a few hundred for a broad word)."""
+        known = self._cache.about.get(word)
+        if known is None:
+            if len(self._cache.about) >= ABOUT_KEPT:
+                self._cache.about.clear()
+            known = self._cache.about[word] = frozenset(self._carrying(word))
+        return known.intersection(docs)
+
+    def _carrying(self, word: str) -> set[int]:
+        """Every record carrying ``word`` in its title or tags (``_about``), deleted ones left out."""
         scorer = self._scorer()
+        held: set[int] = set()
+        for stem in terms(FRENCH, word):
+            for field_name in ("title", "tags"):
+                held |= scorer.holders(field_name, stem)
+        held -= scorer.deleted
         folded = fold(word).casefold()
         base = folded[:-1] if len(folded) > 3 and folded.endswith(("s", "x")) else folded
-        found: set[int] = set()
-        for field_name in ("title_exact", "tags_exact"):
-            accented = self._cache.accented.get(field_name) if self._cache.accented is not None else {}
-            for form in (base, base + "s", base + "x"):
-                for text in (form, *accented.get(form, ())):
-                    found |= scorer.holders(field_name, text)
-        return found & (docs if isinstance(docs, set) else set(docs))
+        forms = {base, base + "s", base + "x"}
+        titles, facets = self._current().reader().column_reader("title_sort"), self._facets()
+
+        def carries(text: str) -> bool:
+            return not forms.isdisjoint(_WORDS.findall(text))
+
+        return {d for d in held
+                if carries(titles[d]) or carries(fold(" ".join(label for _, label in facets.values_of(d, "tag"))).casefold())}
 
     def _popularity(self) -> dict[int, float]:
         """Record number -> popularity (0..1) of the records whose usage was measured."""
