@@ -401,3 +401,20 @@ def test_a_broad_word_is_carried_by_its_own_forms_not_by_its_stem(tmp_path):
     broad = t("query.broad", score="").split("+")[0]
     lifted = {h.id.split(":")[-1] for h in result.hits if any(line.startswith(broad) for line in h.explain)}
     assert "meteo" not in lifted and len(lifted) >= 10 and all(i.startswith("s") for i in lifted)
+
+
+def test_json_carries_the_explanation_when_asked(udata_index):
+    args = ["query", "associations", "--kind", "dataset", "-n", "3", "--index", str(udata_index)]
+    plain = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).output)
+    assert all("explain" not in hit for hit in plain["hits"])  # the contract, unchanged without it
+    result = CliRunner().invoke(main, [*args, "--format", "json", "--explain"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)["hits"]
+    assert hits[0]["title"] == "Répertoire National des Associations"
+    usage = t("query.popularity", score="").split("+")[0]
+    assert any(line.startswith(usage) for line in hits[0]["explain"])
+    text = CliRunner().invoke(main, [*args, "--explain"]).output
+    line = next(line for line in text.splitlines() if line.strip().startswith("score"))
+    assert line.split(": ", 1)[1] == " ".join(hits[0]["explain"])  # the same lines as the text
+    lines = CliRunner().invoke(main, [*args, "--format", "jsonl", "--explain"]).output.splitlines()
+    assert [json.loads(x)["explain"] for x in lines] == [h["explain"] for h in hits]

@@ -107,10 +107,13 @@ def query_cmd(text, index_dir, types, tags, publishers, licences, formats, zones
     elif fmt == "json":
         payload = results.to_json()
         payload["facets"] = {k: v for k, v in payload["facets"].items() if k in NOTE_FACETS or v}
+        if explain:  # the lines --explain prints, one key more on each hit
+            for data, hit in zip(payload["hits"], results.hits):
+                data["explain"] = list(hit.explain)
         click.echo(json_text(payload, indent=2))
     elif fmt == "jsonl":
         for hit in results.hits:
-            click.echo(json_text(hit.to_json()))
+            click.echo(json_text(dict(hit.to_json(), explain=list(hit.explain)) if explain else hit.to_json()))
     elif fmt == "paths":
         for path in dict.fromkeys(h.path for h in results.hits):
             click.echo(escaped(path))
